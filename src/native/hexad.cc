@@ -1,0 +1,349 @@
+// The few system calls Node lacks, and nothing else. Every function is synchronous,
+// throws an Error carrying `code` (the errno name) and `errno` on failure, and leaves
+// policy (what to lock, when to retry) to the TypeScript side.
+#include <napi.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+const char *errno_name(int e) {
+  switch (e) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF)
+    E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(EXDEV)
+    E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY)
+    E(EFBIG) E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(ERANGE) E(EDEADLK)
+    E(ENAMETOOLONG) E(ENOLCK) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENOTSOCK)
+    E(EADDRINUSE) E(EADDRNOTAVAIL) E(EAFNOSUPPORT) E(ECONNREFUSED) E(ENOTCONN)
+    E(EOPNOTSUPP) E(EPROTONOSUPPORT) E(EMSGSIZE)
+#undef E
+    default: return "EUNKNOWN";
+  }
+}
+
+Napi::Value fail(Napi::Env env, const char *syscall, int e) {
+  Napi::Error err = Napi::Error::New(env, std::string(syscall) + ": " + strerror(e));
+  err.Set("code", Napi::String::New(env, errno_name(e)));
+  err.Set("errno", Napi::Number::New(env, e));
+  err.Set("syscall", Napi::String::New(env, syscall));
+  err.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+int int_arg(const Napi::CallbackInfo &info, size_t i) {
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+short lock_type(const std::string &t) {
+  if (t == "r") return F_RDLCK;
+  if (t == "w") return F_WRLCK;
+  return F_UNLCK;
+}
+
+// lock(fd, type 'r'|'w'|'u', wait): true when taken, false when held elsewhere (no wait).
+Napi::Value Lock(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = int_arg(info, 0);
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = lock_type(info[1].As<Napi::String>().Utf8Value());
+  fl.l_whence = SEEK_SET;
+  bool wait = info[2].ToBoolean();
+  int r;
+  do r = fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl); while (r == -1 && errno == EINTR);
+  if (r == -1) {
+    if (!wait && (errno == EAGAIN || errno == EACCES)) return Napi::Boolean::New(env, false);
+    return fail(env, "fcntl", errno);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// lockHolder(fd, type): pid of a process whose lock conflicts with `type`, or 0.
+Napi::Value LockHolder(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = lock_type(info[1].As<Napi::String>().Utf8Value());
+  fl.l_whence = SEEK_SET;
+  if (fcntl(int_arg(info, 0), F_GETLK, &fl) == -1) return fail(env, "fcntl", errno);
+  return Napi::Number::New(env, fl.l_type == F_UNLCK ? 0 : fl.l_pid);
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (mkfifo(path.c_str(), (mode_t)int_arg(info, 1)) == -1) return fail(env, "mkfifo", errno);
+  return env.Undefined();
+}
+
+// pipe(cloexec): [readFd, writeFd]
+Napi::Value Pipe(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int p[2];
+  if (pipe2(p, info[0].ToBoolean() ? O_CLOEXEC : 0) == -1) return fail(env, "pipe2", errno);
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, p[0]);
+  a.Set(1u, p[1]);
+  return a;
+}
+
+Napi::Value SetFdFlag(const Napi::CallbackInfo &info, int getcmd, int setcmd, int flag) {
+  Napi::Env env = info.Env();
+  int fd = int_arg(info, 0);
+  int f = fcntl(fd, getcmd);
+  if (f == -1) return fail(env, "fcntl", errno);
+  int nf = info[1].ToBoolean() ? (f | flag) : (f & ~flag);
+  if (nf != f && fcntl(fd, setcmd, nf) == -1) return fail(env, "fcntl", errno);
+  return env.Undefined();
+}
+
+Napi::Value SetCloexec(const Napi::CallbackInfo &info) { return SetFdFlag(info, F_GETFD, F_SETFD, FD_CLOEXEC); }
+Napi::Value SetNonblock(const Napi::CallbackInfo &info) { return SetFdFlag(info, F_GETFL, F_SETFL, O_NONBLOCK); }
+
+Napi::Value Dup2(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int r;
+  do r = dup2(int_arg(info, 0), int_arg(info, 1)); while (r == -1 && errno == EINTR);
+  if (r == -1) return fail(env, "dup2", errno);
+  return Napi::Number::New(env, r);
+}
+
+// dup(fd, minFd, cloexec): a new descriptor >= minFd
+Napi::Value Dup(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int r = fcntl(int_arg(info, 0), info[2].ToBoolean() ? F_DUPFD_CLOEXEC : F_DUPFD, int_arg(info, 1));
+  if (r == -1) return fail(env, "fcntl", errno);
+  return Napi::Number::New(env, r);
+}
+
+bool fill_sockaddr(Napi::Env env, const std::string &family, const std::string &addr, int port,
+                   sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (family == "unix") {
+    sockaddr_un *sun = reinterpret_cast<sockaddr_un *>(ss);
+    if (addr.size() >= sizeof sun->sun_path) { fail(env, "bind", ENAMETOOLONG); return false; }
+    sun->sun_family = AF_UNIX;
+    memcpy(sun->sun_path, addr.c_str(), addr.size() + 1);
+    *len = sizeof(sockaddr_un);
+  } else if (family == "ipv6") {
+    sockaddr_in6 *s6 = reinterpret_cast<sockaddr_in6 *>(ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, addr.c_str(), &s6->sin6_addr) != 1) { fail(env, "inet_pton", EINVAL); return false; }
+    *len = sizeof(sockaddr_in6);
+  } else {
+    sockaddr_in *s4 = reinterpret_cast<sockaddr_in *>(ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, addr.c_str(), &s4->sin_addr) != 1) { fail(env, "inet_pton", EINVAL); return false; }
+    *len = sizeof(sockaddr_in);
+  }
+  return true;
+}
+
+// listen(family 'ipv4'|'ipv6'|'unix', address, port, backlog, reuseAddr): a listening
+// socket fd, close-on-exec and blocking, on which nobody in this process accepts.
+Napi::Value Listen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string family = info[0].As<Napi::String>().Utf8Value();
+  std::string addr = info[1].As<Napi::String>().Utf8Value();
+  int port = int_arg(info, 2), backlog = int_arg(info, 3);
+  bool reuse = info[4].ToBoolean();
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!fill_sockaddr(env, family, addr, port, &ss, &len)) return env.Undefined();
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd == -1) return fail(env, "socket", errno);
+  int one = 1;
+  if (reuse && family != "unix" && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1) {
+    int e = errno; close(fd); return fail(env, "setsockopt", e);
+  }
+  if (family == "ipv6") setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr *>(&ss), len) == -1) { int e = errno; close(fd); return fail(env, "bind", e); }
+  if (listen(fd, backlog) == -1) { int e = errno; close(fd); return fail(env, "listen", e); }
+  return Napi::Number::New(env, fd);
+}
+
+// localPort(fd): the port a bound inet socket got (for port 0)
+Napi::Value LocalPort(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(int_arg(info, 0), reinterpret_cast<sockaddr *>(&ss), &len) == -1) return fail(env, "getsockname", errno);
+  if (ss.ss_family == AF_INET) return Napi::Number::New(env, ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port));
+  if (ss.ss_family == AF_INET6) return Napi::Number::New(env, ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port));
+  return Napi::Number::New(env, 0);
+}
+
+// connectUnix(path): a connected, blocking, close-on-exec UNIX stream socket
+Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  sockaddr_storage ss;
+  socklen_t len;
+  if (!fill_sockaddr(env, "unix", info[0].As<Napi::String>().Utf8Value(), 0, &ss, &len)) return env.Undefined();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd == -1) return fail(env, "socket", errno);
+  int r;
+  do r = connect(fd, reinterpret_cast<sockaddr *>(&ss), len); while (r == -1 && errno == EINTR);
+  if (r == -1) { int e = errno; close(fd); return fail(env, "connect", e); }
+  return Napi::Number::New(env, fd);
+}
+
+// sendFds(sock, data Buffer, fds[]): one sendmsg with SCM_RIGHTS; returns bytes sent
+Napi::Value SendFds(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int sock = int_arg(info, 0);
+  Napi::Buffer<char> data = info[1].As<Napi::Buffer<char>>();
+  Napi::Array arr = info[2].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < arr.Length(); i++) fds.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  iovec iov = {data.Data(), data.Length()};
+  msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> ctl(CMSG_SPACE(sizeof(int) * (fds.empty() ? 1 : fds.size())));
+  if (!fds.empty()) {
+    msg.msg_control = ctl.data();
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL); while (r == -1 && errno == EINTR);
+  if (r == -1) return fail(env, "sendmsg", errno);
+  return Napi::Number::New(env, (double)r);
+}
+
+// recvFds(sock, maxBytes): { data, fds } (fds close-on-exec), or null on EAGAIN
+Napi::Value RecvFds(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int sock = int_arg(info, 0);
+  size_t max = (size_t)int_arg(info, 1);
+  std::vector<char> buf(max ? max : 1);
+  iovec iov = {buf.data(), buf.size()};
+  char ctl[CMSG_SPACE(sizeof(int) * 16)];
+  msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT); while (r == -1 && errno == EINTR);
+  if (r == -1) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return env.Null();
+    return fail(env, "recvmsg", errno);
+  }
+  Napi::Array fds = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    int *p = reinterpret_cast<int *>(CMSG_DATA(c));
+    for (size_t i = 0; i < count; i++) fds.Set(n++, p[i]);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", Napi::Buffer<char>::Copy(env, buf.data(), (size_t)r));
+  out.Set("fds", fds);
+  return out;
+}
+
+// waitpid(pid, noHang): [pid, rawStatus] or null when nothing changed (noHang)
+Napi::Value Waitpid(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int status = 0;
+  pid_t r;
+  do r = waitpid(int_arg(info, 0), &status, info[1].ToBoolean() ? WNOHANG : 0); while (r == -1 && errno == EINTR);
+  if (r == -1) return fail(env, "waitpid", errno);
+  if (r == 0) return env.Null();
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, (double)r);
+  a.Set(1u, status);
+  return a;
+}
+
+// execve(path, argv[], env[]): replaces the process; descriptors without close-on-exec
+// survive. Signal dispositions and the mask are reset first, as a fresh program expects.
+Napi::Value Execve(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> av, ev;
+  Napi::Array a = info[1].As<Napi::Array>(), e = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) av.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  for (uint32_t i = 0; i < e.Length(); i++) ev.push_back(e.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char *> avp, evp;
+  for (auto &s : av) avp.push_back(const_cast<char *>(s.c_str()));
+  for (auto &s : ev) evp.push_back(const_cast<char *>(s.c_str()));
+  avp.push_back(nullptr);
+  evp.push_back(nullptr);
+  sigset_t all;
+  sigemptyset(&all);
+  for (int s = 1; s < NSIG; s++) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    signal(s, SIG_DFL);
+  }
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  execve(path.c_str(), avp.data(), evp.data());
+  return fail(env, "execve", errno);
+}
+
+// realtime(): [seconds, nanoseconds] of CLOCK_REALTIME, at full resolution
+Napi::Value Realtime(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, (double)ts.tv_sec);
+  a.Set(1u, (double)ts.tv_nsec);
+  return a;
+}
+
+// strerror(errno): the C library's text, as s6's messages print it
+Napi::Value Strerror(const Napi::CallbackInfo &info) {
+  return Napi::String::New(info.Env(), strerror(int_arg(info, 0)));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("realtime", Napi::Function::New(env, Realtime));
+  exports.Set("strerror", Napi::Function::New(env, Strerror));
+  exports.Set("lock", Napi::Function::New(env, Lock));
+  exports.Set("lockHolder", Napi::Function::New(env, LockHolder));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("pipe", Napi::Function::New(env, Pipe));
+  exports.Set("setCloexec", Napi::Function::New(env, SetCloexec));
+  exports.Set("setNonblock", Napi::Function::New(env, SetNonblock));
+  exports.Set("dup2", Napi::Function::New(env, Dup2));
+  exports.Set("dup", Napi::Function::New(env, Dup));
+  exports.Set("listen", Napi::Function::New(env, Listen));
+  exports.Set("localPort", Napi::Function::New(env, LocalPort));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("sendFds", Napi::Function::New(env, SendFds));
+  exports.Set("recvFds", Napi::Function::New(env, RecvFds));
+  exports.Set("waitpid", Napi::Function::New(env, Waitpid));
+  exports.Set("execve", Napi::Function::New(env, Execve));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(hexad, Init)

@@ -1,0 +1,65 @@
+// Typed access to src/native/hexad.cc, the only native code in hexad.
+import { createRequire } from 'node:module';
+
+export type LockType = 'r' | 'w' | 'u';
+export type SocketFamily = 'ipv4' | 'ipv6' | 'unix';
+
+interface Addon {
+  lock(fd: number, type: LockType, wait: boolean): boolean;
+  lockHolder(fd: number, type: LockType): number;
+  mkfifo(path: string, mode: number): void;
+  pipe(cloexec: boolean): [number, number];
+  setCloexec(fd: number, on: boolean): void;
+  setNonblock(fd: number, on: boolean): void;
+  dup2(from: number, to: number): number;
+  dup(fd: number, minFd: number, cloexec: boolean): number;
+  listen(family: SocketFamily, address: string, port: number, backlog: number, reuseAddr: boolean): number;
+  localPort(fd: number): number;
+  connectUnix(path: string): number;
+  sendFds(sock: number, data: Buffer, fds: number[]): number;
+  recvFds(sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
+  waitpid(pid: number, noHang: boolean): [number, number] | null;
+  execve(path: string, argv: string[], env: string[]): never;
+  realtime(): [number, number];
+  strerror(errno: number): string;
+}
+
+const require = createRequire(import.meta.url);
+// dist/src/native/index.js -> <package>/src/native/build/Release/hexad.node
+const addon: Addon = require('../../../src/native/build/Release/hexad.node');
+
+/** Error thrown by the addon: `code` is the errno name (ENXIO, EAGAIN, …). */
+export interface SyscallError extends Error { code: string; errno: number; syscall: string }
+
+/** POSIX record lock on the whole file (fcntl, as s6 and s6-rc use; never flock).
+ * Returns false when another process holds a conflicting lock and `wait` is false. */
+export const lock = (fd: number, type: 'r' | 'w', wait = false): boolean => addon.lock(fd, type, wait);
+export const unlock = (fd: number): void => { addon.lock(fd, 'u', false); };
+/** Pid of another process holding a lock that conflicts with `type` ('r' asks "any write lock?"), or 0. */
+export const lockHolder = (fd: number, type: 'r' | 'w' = 'r'): number => addon.lockHolder(fd, type);
+export const mkfifo = (path: string, mode: number): void => addon.mkfifo(path, mode);
+/** A real pipe(2): [read end, write end]. */
+export const pipe = (cloexec = true): [number, number] => addon.pipe(cloexec);
+export const setCloexec = (fd: number, on: boolean): void => addon.setCloexec(fd, on);
+export const setNonblock = (fd: number, on: boolean): void => addon.setNonblock(fd, on);
+export const dup2 = (from: number, to: number): number => addon.dup2(from, to);
+export const dup = (fd: number, minFd = 0, cloexec = true): number => addon.dup(fd, minFd, cloexec);
+/** bind + listen without accepting; the fd is close-on-exec until handed to a child. */
+export const listen = (family: SocketFamily, address: string, port: number, backlog: number, reuseAddr = true): number =>
+  addon.listen(family, address, port, backlog, reuseAddr);
+export const localPort = (fd: number): number => addon.localPort(fd);
+export const connectUnix = (path: string): number => addon.connectUnix(path);
+export const sendFds = (sock: number, data: Buffer, fds: number[]): number => addon.sendFds(sock, data, fds);
+export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null => addon.recvFds(sock, maxBytes);
+/** waitpid for processes libuv does not know (children adopted across a re-exec). */
+export const waitpid = (pid: number, noHang: boolean): [number, number] | null => addon.waitpid(pid, noHang);
+export const execve = (path: string, argv: string[], env: string[]): never => addon.execve(path, argv, env);
+
+/** CLOCK_REALTIME as [seconds, nanoseconds]. */
+export const realtime = (): [number, number] => addon.realtime();
+/** strerror(3) text for an errno (positive, or libuv's negative form). */
+export const strerror = (errno: number): string => addon.strerror(Math.abs(errno));
+
+export function isSyscallError(e: unknown, code?: string): e is SyscallError {
+  return e instanceof Error && typeof (e as SyscallError).code === 'string' && (code === undefined || (e as SyscallError).code === code);
+}

@@ -1,0 +1,49 @@
+// FIFOs read without blocking libuv's thread pool: open O_RDONLY|O_NONBLOCK, keep a write end
+// of our own so the reader never sees EOF, and let a net.Socket (a libuv pipe) read it.
+import { chmodSync, closeSync, openSync, statSync, constants as C } from 'node:fs';
+import { Socket } from 'node:net';
+import { mkfifo } from '../native/index.js';
+import { Fatal } from './diag.js';
+
+/** mkfifo with an exact mode (s6 does it under umask 0); an existing FIFO is accepted. */
+export function ensureFifo(path: string, mode: number, what = path): void {
+  try {
+    mkfifo(path, mode);
+    chmodSync(path, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!statSync(path).isFIFO()) throw new Fatal(100, `${what} is not a FIFO`);
+  }
+}
+
+export class FifoReader {
+  private readonly keepFd: number;
+  private readonly socket: Socket;
+  private closed = false;
+
+  constructor(readonly path: string, onData: (chunk: Buffer) => void) {
+    const rfd = openSync(path, C.O_RDONLY | C.O_NONBLOCK);
+    try {
+      this.keepFd = openSync(path, C.O_WRONLY | C.O_NONBLOCK);
+    } catch (e) {
+      closeSync(rfd);
+      throw e;
+    }
+    this.socket = new Socket({ fd: rfd, readable: true, writable: false });
+    this.socket.on('data', onData);
+    this.socket.on('error', () => { /* a FIFO we hold both ends of has no error to report */ });
+  }
+
+  /** Keeps the event loop alive while reading (a supervisor) or not (a helper). */
+  ref(on: boolean): void {
+    if (on) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    closeSync(this.keepFd);
+  }
+}

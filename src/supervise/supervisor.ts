@@ -1,0 +1,684 @@
+// One supervised service: the s6-supervise 2.11 state machine, in-process. `hexad supervise`
+// runs one; `hexad svscan` runs one per service directory in the same Node process.
+//
+// The on-disk interface is s6's exactly: supervise/lock (fcntl write lock), supervise/control
+// (FIFO of command bytes), supervise/status (35 bytes, rewritten through status.new),
+// supervise/death_tally, and the event/ fifodir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, chmodSync, chownSync, closeSync, existsSync, fstatSync, ftruncateSync, openSync, realpathSync,
+  unlinkSync, writeFileSync, constants as C } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { lock, pipe } from '../native/index.js';
+import { Fatal, errText, fatalSys, type Warn } from '../s6/diag.js';
+import { recordDeath, MAX_DEATH_TALLY } from '../s6/dtally.js';
+import { ensureFifo, FifoReader } from '../s6/fifo.js';
+import { cleanFifodir, notify, tryMkdir } from '../s6/fifodir.js';
+import { signalNumber } from '../s6/signals.js';
+import { wstatExitCode, wstatFromExit, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
+import { taiNow } from '../s6/tai.js';
+import { readDownSignal, readUint } from './service-files.js';
+
+export const enum State { Down, Up, Finish, LastUp, LastFinish }
+
+/** The descriptors a supervisor hands to `run` and `finish` as 0, 1, 2. */
+export interface Stdio { stdin: number; stdout: number; stderr: number }
+
+export interface SupervisorOptions {
+  /** the service directory (resolved once, so a removed symlink to it does not matter) */
+  dir: string;
+  /** the name given to run and finish: s6-supervise's argv[1] */
+  name: string;
+  /** how messages name this supervisor: `s6-supervise NAME` */
+  prog: string;
+  stdio?: Stdio;
+  warn: Warn;
+  /** called once the supervisor has exited (after the `x` event) */
+  onExit?: (sup: Supervisor) => void;
+  /** "close stdin/stdout" (x, SIGHUP): the supervisor's own descriptors to be replaced by
+   * /dev/null. Standalone supervise reopens fds 0 and 1; svscan swaps the fds it hands out. */
+  onCloseStdio?: (sup: Supervisor) => void;
+}
+
+const INFINITE = -1;
+/** Descriptor numbers beyond any rlimit here: a notification-fd this large cannot be moved. */
+const MAX_FD = 1 << 20;
+const CONTROL_BYTES = 'abqhkti12pcyroduDUxOQ';
+const SIGNAL_OF: Record<string, string> = {
+  a: 'SIGALRM', b: 'SIGABRT', q: 'SIGQUIT', h: 'SIGHUP', k: 'SIGKILL', t: 'SIGTERM', i: 'SIGINT',
+  '1': 'SIGUSR1', '2': 'SIGUSR2', y: 'SIGWINCH',
+};
+const HEXAD_BIN = fileURLToPath(new URL('../../../bin/hexad.js', import.meta.url));
+
+export class Supervisor {
+  readonly dir: string;
+  readonly name: string;
+  state: State = State.Down;
+  readonly status: SvStatus;
+  stdio: Stdio;
+
+  private readonly warn: Warn;
+  private readonly opts: SupervisorOptions;
+  private lockFd = -1;
+  private control: FifoReader | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** monotonic ms of the earliest automatic restart (s6's nextstart); 0 = none */
+  private nextStart = 0;
+  private dying = false;
+  private running = true;
+  private exited = false;
+  private child: ChildProcess | null = null;
+  private notifySocket: Socket | null = null;
+
+  constructor(opts: SupervisorOptions) {
+    this.opts = opts;
+    this.dir = opts.dir;
+    this.name = opts.name;
+    this.warn = opts.warn;
+    this.stdio = opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
+    const now = taiNow();
+    this.status = { stamp: now, readyStamp: now, pid: 0, wstat: 0, paused: false, finishing: false, wantUp: true, ready: true };
+  }
+
+  get exitedAlready(): boolean {
+    return this.exited;
+  }
+
+  /** control_init and the initial announce. Throws Fatal (100: already supervised, not a
+   * directory, control not a FIFO; 111: system errors). */
+  start(): void {
+    let dir: string;
+    try {
+      dir = realpathSync(this.dir);
+    } catch (e) {
+      throw fatalSys(111, `chdir to ${this.dir}`, e);
+    }
+    (this as { dir: string }).dir = dir;
+    this.initControl();
+    cleanFifodir(join(dir, 'event'));
+    try {
+      closeSync(openSync(join(dir, 'supervise', 'death_tally'), C.O_WRONLY | C.O_TRUNC | C.O_CREAT, 0o666));
+    } catch (e) {
+      this.release();
+      throw fatalSys(111, 'truncate death_tally', e);
+    }
+    try {
+      accessSync(join(dir, 'down'));
+      this.status.wantUp = false;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.release();
+        throw fatalSys(111, 'access ./down', e);
+      }
+    }
+    this.announce();
+    this.event('s');
+    this.setTimeout(0);
+  }
+
+  private initControl(): void {
+    const dir = this.dir;
+    const umask = process.umask(0);
+    try {
+      const eventDir = join(dir, 'event');
+      if (this.mkdirChecked(eventDir, 'event')) {
+        try {
+          chownSync(eventDir, -1, process.getegid!());
+          chmodSync(eventDir, 0o3730);
+        } catch (e) {
+          throw fatalSys(111, 'chown event', e);
+        }
+      }
+      this.mkdirChecked(join(dir, 'supervise'), 'supervise');
+      let fd: number;
+      try {
+        fd = openSync(join(dir, 'supervise', 'lock'), C.O_WRONLY | C.O_NONBLOCK | C.O_CREAT, 0o644);
+      } catch (e) {
+        throw fatalSys(111, 'open supervise/lock', e);
+      }
+      let locked: boolean;
+      try {
+        locked = lock(fd, 'w', false);
+      } catch (e) {
+        closeSync(fd);
+        throw fatalSys(111, 'lock supervise/lock', e);
+      }
+      if (!locked) {
+        closeSync(fd);
+        throw new Fatal(100, 'another instance of s6-supervise is already running');
+      }
+      this.lockFd = fd;
+      try {
+        const ctl = join(dir, 'supervise', 'control');
+        try {
+          ensureFifo(ctl, 0o600, 'supervise/control');
+        } catch (e) {
+          if (e instanceof Fatal) throw e;
+          throw fatalSys(111, 'mkfifo supervise/control', e);
+        }
+        try {
+          this.control = new FifoReader(ctl, (chunk) => this.onControl(chunk));
+        } catch (e) {
+          throw fatalSys(111, 'open supervise/control for reading', e);
+        }
+      } catch (e) {
+        this.release();
+        throw e;
+      }
+    } finally {
+      process.umask(umask);
+    }
+  }
+
+  private mkdirChecked(path: string, what: string): boolean {
+    try {
+      return tryMkdir(path);
+    } catch (e) {
+      if ((e as { notDirectory?: boolean }).notDirectory) throw new Fatal(100, `${what} exists and is not a directory`);
+      throw fatalSys(111, `mkdir ${what}`, e);
+    }
+  }
+
+  // ---- status, events, timers -------------------------------------------------------------
+
+  /** While a batch of control bytes is processed, status writes are coalesced: the file is
+   * written before any event goes out and at the end of the batch, so every observer that
+   * reacts to an event reads the state that event announces. */
+  private batching = false;
+  private dirty = false;
+
+  private announce(): void {
+    if (this.batching) {
+      this.dirty = true;
+      return;
+    }
+    this.writeStatusNow();
+  }
+
+  private flushStatus(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.writeStatusNow();
+  }
+
+  private writeStatusNow(): void {
+    try {
+      writeStatus(this.dir, this.status);
+    } catch (e) {
+      this.warn(`unable to write status file: ${errText(e)}`);
+    }
+  }
+
+  private event(bytes: string): void {
+    this.flushStatus();
+    notify(join(this.dir, 'event'), bytes);
+  }
+
+  /** ms from now; INFINITE clears the deadline. */
+  private setTimeout(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (ms === INFINITE) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dispatch('timeout');
+    }, Math.max(0, ms));
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Signals as s6-supervise traps them: what svscan sends its supervisors. */
+  signal(sig: 'term' | 'hup' | 'quit' | 'int'): void {
+    this.dispatch(sig);
+  }
+
+  /** Command bytes, as written to supervise/control. */
+  command(bytes: string): void {
+    this.batching = true;
+    try {
+      for (let i = 0; i < bytes.length; i++) {
+        const c = bytes[i];
+        if (CONTROL_BYTES.includes(c)) this.dispatchNoExit(c);
+      }
+    } finally {
+      this.batching = false;
+      this.flushStatus();
+    }
+    this.exitIfDone();
+  }
+
+  private onControl(chunk: Buffer): void {
+    this.command(chunk.toString('latin1'));
+  }
+
+  private dispatch(input: string): void {
+    this.dispatchNoExit(input);
+    this.exitIfDone();
+  }
+
+  private dispatchNoExit(input: string): void {
+    if (!this.running) return;
+    switch (this.state) {
+      case State.Down: return this.inDown(input);
+      case State.Up: return this.inUp(input, false);
+      case State.LastUp: return this.inUp(input, true);
+      case State.Finish: return this.inFinish(input, false);
+      case State.LastFinish: return this.inFinish(input, true);
+    }
+  }
+
+  private inDown(input: string): void {
+    switch (input) {
+      case 'timeout': return this.status.wantUp ? this.tryStart() : this.setTimeout(INFINITE);
+      case 'term': case 'hup': case 'quit': case 'int': case 'x': return this.bail();
+      case 'o': this.wantDown(); return this.tryStart();
+      case 'd': case 'O': return this.wantDown();
+      case 'u': this.wantUp(); return this.tryStart();
+      case 'D': case 'Q': this.addDown(); return this.wantDown();
+      case 'U': this.delDown(); this.wantUp(); return this.tryStart();
+    }
+  }
+
+  private inUp(input: string, last: boolean): void {
+    switch (input) {
+      case 'timeout':
+        if (this.dying) {
+          this.kill('SIGKILL');
+          return this.setTimeout(5000);
+        }
+        this.warn("can't happen: timeout while the service is up!");
+        return this.setTimeout(INFINITE);
+      case 'chld': return this.upDied(last);
+      case 'term':
+        if (!last) this.state = State.LastUp;
+        return this.upDown();
+      case 'hup': case 'x':
+        this.state = State.LastUp;
+        return this.closeStdio();
+      case 'quit': return this.bail();
+      case 'int': return this.sigint();
+      case 'p':
+        this.kill('SIGSTOP');
+        this.status.paused = true;
+        return this.announce();
+      case 'c':
+        this.kill('SIGCONT');
+        this.status.paused = false;
+        return this.announce();
+      case 'r': return this.killNum(readDownSignal(this.dir, this.warn));
+      case 'o': case 'O': return this.wantDown();
+      case 'd': return this.upDown();
+      case 'u': return this.wantUp();
+      case 'D': this.addDown(); return this.upDown();
+      case 'U': this.delDown(); return this.wantUp();
+      case 'Q': this.addDown(); return this.wantDown();
+      default:
+        if (SIGNAL_OF[input]) this.kill(SIGNAL_OF[input]);
+    }
+  }
+
+  private inFinish(input: string, last: boolean): void {
+    switch (input) {
+      case 'timeout':
+        this.warn('finish script lifetime reached maximum value - sending it a SIGKILL');
+        this.kill('SIGCONT');
+        this.status.paused = false;
+        this.announce();
+        this.kill('SIGKILL');
+        return this.setTimeout(5000);
+      case 'chld':
+        this.finishDied();
+        if (last) this.bail();
+        return;
+      case 'term':
+        if (last) return;
+        this.state = State.LastFinish;
+        return this.closeStdio();
+      case 'hup': case 'x':
+        this.state = State.LastFinish;
+        return this.closeStdio();
+      case 'quit': return this.bail();
+      case 'int': return this.sigint();
+      case 'o': case 'd': case 'O': return this.wantDown();
+      case 'u': return this.wantUp();
+      case 'D': case 'Q': this.addDown(); return this.wantDown();
+      case 'U': this.delDown(); return this.wantUp();
+    }
+  }
+
+  // ---- actions ------------------------------------------------------------------------------
+
+  private wantDown(): void {
+    this.status.wantUp = false;
+    this.announce();
+  }
+
+  private wantUp(): void {
+    this.status.wantUp = true;
+    this.announce();
+  }
+
+  private addDown(): void {
+    try {
+      writeFileSync(join(this.dir, 'down'), '');
+    } catch (e) {
+      this.warn(`unable to create ./down file: ${errText(e)}`);
+    }
+  }
+
+  private delDown(): void {
+    try {
+      unlinkSync(join(this.dir, 'down'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`unable to unlink ./down file: ${errText(e)}`);
+    }
+  }
+
+  private kill(sig: string): void {
+    this.killNum(signalNumber(sig));
+  }
+
+  private killNum(sig: number): void {
+    if (!this.status.pid) return;
+    try {
+      process.kill(this.status.pid, sig);
+    } catch { /* already gone: its SIGCHLD is on its way */ }
+  }
+
+  /** d: down-signal, then SIGCONT (which also clears paused), then arm timeout-kill. */
+  private upDown(): void {
+    this.status.wantUp = false;
+    this.killNum(readDownSignal(this.dir, this.warn));
+    this.kill('SIGCONT');
+    this.status.paused = false;
+    this.announce();
+    const t = readUint(this.dir, 'timeout-kill', this.warn) ?? 0;
+    if (t) {
+      this.dying = true;
+      this.setTimeout(t);
+    } else this.setTimeout(INFINITE);
+  }
+
+  private sigint(): void {
+    if (this.status.pid) {
+      try {
+        process.kill(-this.status.pid, 'SIGINT');
+      } catch (e) {
+        this.warn(`unable to getpgid: ${errText(e)}`);
+      }
+    }
+    this.bail();
+  }
+
+  private closeStdio(): void {
+    this.opts.onCloseStdio?.(this);
+  }
+
+  private bail(): void {
+    this.running = false;
+  }
+
+  private exitIfDone(): void {
+    if (this.running || this.exited) return;
+    this.exited = true;
+    this.setTimeout(INFINITE);
+    this.notifySocket?.destroy();
+    this.notifySocket = null;
+    this.child?.removeAllListeners('exit');
+    this.child = null;
+    this.release();
+    this.event('x');
+    this.opts.onExit?.(this);
+  }
+
+  private release(): void {
+    this.control?.close();
+    this.control = null;
+    if (this.lockFd >= 0) closeSync(this.lockFd);
+    this.lockFd = -1;
+  }
+
+  // ---- run ----------------------------------------------------------------------------------
+
+  private tryStart(): void {
+    const warn = this.warn;
+    let notif = readUint(this.dir, 'notification-fd', warn);
+    if (notif !== null && notif > 0x7fffffff) {
+      warn('invalid notification-fd');
+      notif = null;
+    }
+    let lockFd = readUint(this.dir, 'lock-fd', warn);
+    if (lockFd !== null && lockFd > 0x7fffffff) {
+      warn('invalid lock-fd');
+      lockFd = null;
+    }
+    if (lockFd !== null && notif !== null && lockFd === notif) {
+      this.setTimeout(INFINITE);
+      warn('unable to start service: notification-fd and lock-fd are the same');
+      return;
+    }
+    if (lockFd !== null && !this.checkServiceLock()) return;
+    if ((notif !== null && notif >= MAX_FD) || (lockFd !== null && lockFd >= MAX_FD)) {
+      this.spawnFailed('move notification descriptor', Object.assign(new Error('bad fd'), { errno: 9 }));
+      return;
+    }
+    let notifyPipe: [number, number] | null = null;
+    if (notif !== null) {
+      try {
+        notifyPipe = pipe(true);
+      } catch (e) {
+        this.setTimeout(60_000);
+        warn(`unable to pipe (waiting 60 seconds): ${errText(e)}`);
+        return;
+      }
+    }
+    const stdio: (number | 'ignore')[] = [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr];
+    if (notifyPipe && notif !== null) {
+      while (stdio.length <= notif) stdio.push('ignore');
+      stdio[notif] = notifyPipe[1];
+    }
+    let file = './run';
+    let args = [this.name];
+    let argv0 = 'run';
+    if (lockFd !== null) {
+      // as s6 HEAD does through s6-setlock: a helper takes the lock at fd N, then execs run
+      file = process.execPath;
+      argv0 = process.execPath;
+      args = [HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', this.name];
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { argv0, cwd: this.dir, detached: true, stdio });
+    } catch (e) {
+      if (notifyPipe) { closeSync(notifyPipe[0]); closeSync(notifyPipe[1]); }
+      this.spawnFailed('exec run', e);
+      return;
+    }
+    if (notifyPipe) closeSync(notifyPipe[1]);
+    if (child.pid === undefined) {
+      // libuv reports the exec failure at once; its 'error' event follows on the next tick
+      if (notifyPipe) closeSync(notifyPipe[0]);
+      this.setTimeout(10_000);
+      child.once('error', (e) => this.spawnFailed('exec run', e));
+      return;
+    }
+    this.child = child;
+    child.on('error', () => { /* reported through 'exit' */ });
+    child.on('exit', (code, sig) => this.onChildExit(child, wstatFromExit(code, sig ? signalNumber(sig) : null)));
+    if (notifyPipe) this.watchReadiness(notifyPipe[0]);
+    this.setTimeout(INFINITE);
+    this.nextStart = 0;
+    this.state = State.Up;
+    this.status.pid = child.pid;
+    this.status.ready = false;
+    this.status.stamp = taiNow();
+    this.announce();
+    this.event('u');
+  }
+
+  /** The 2.11 messages of a failed fork/exec of run: the child's, then the supervisor's. */
+  private spawnFailed(what: string, e: unknown): void {
+    process.stderr.write(`${this.progName()} (child): fatal: unable to ${what}: ${errText(e)}\n`);
+    this.warn('unable to spawn ./run - waiting 10 seconds');
+    this.setTimeout(10_000);
+  }
+
+  private progName(): string {
+    return this.opts.prog;
+  }
+
+  /** lock-fd, 2.11 style: warn about leftovers and about a lock another instance holds. */
+  private checkServiceLock(): boolean {
+    const path = join(this.dir, 'supervise', 'service-lock');
+    let fd: number;
+    try {
+      fd = openSync(path, C.O_WRONLY | C.O_CREAT, 0o644);
+    } catch (e) {
+      this.setTimeout(60_000);
+      this.warn(`unable to open supervise/service-lock for writing (waiting 60 seconds): ${errText(e)}`);
+      return false;
+    }
+    try {
+      if (fstatSync(fd).size) {
+        ftruncateSync(fd, 0);
+        this.warn('a previous instance of the service wrote to the lock file!');
+      }
+      if (!lock(fd, 'w', false)) this.warn('another instance of the service is already running, child will block');
+    } catch (e) {
+      this.setTimeout(60_000);
+      this.warn(`unable to lock supervise/service-lock (waiting 60 seconds): ${errText(e)}`);
+      return false;
+    } finally {
+      closeSync(fd); // our probe lock goes with it: the child takes its own
+    }
+    return true;
+  }
+
+  private watchReadiness(fd: number): void {
+    const sock = new Socket({ fd, readable: true, writable: false });
+    this.notifySocket = sock;
+    const done = (): void => {
+      if (this.notifySocket === sock) this.notifySocket = null;
+      sock.destroy();
+    };
+    sock.on('data', (chunk: Buffer) => {
+      if (this.notifySocket !== sock || !chunk.includes(10)) return;
+      this.nextStart = performance.now() + 1000;
+      this.status.readyStamp = taiNow();
+      this.status.ready = true;
+      this.announce();
+      this.event('U');
+      done();
+    });
+    sock.on('end', done);
+    sock.on('error', done);
+  }
+
+  private onChildExit(child: ChildProcess, wstat: number): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.lastWstat = wstat;
+    this.dispatch('chld');
+  }
+
+  private lastWstat = 0;
+
+  /** uplastup_z: run died. Record it, then start finish (or go down-and-ready). */
+  private upDied(last: boolean): void {
+    const s = this.status;
+    s.wstat = this.lastWstat;
+    s.paused = false;
+    s.ready = false;
+    this.dying = false;
+    s.stamp = taiNow();
+    this.notifySocket?.destroy();
+    this.notifySocket = null;
+    let max = readUint(this.dir, 'max-death-tally', this.warn) ?? 100;
+    if (max > MAX_DEATH_TALLY) max = MAX_DEATH_TALLY;
+    if (max) {
+      const signaled = wstatSignaled(s.wstat);
+      try {
+        recordDeath(this.dir, {
+          stamp: s.stamp,
+          sig: signaled ? wstatSignal(s.wstat) : 0,
+          exitCode: signaled ? 128 + wstatSignal(s.wstat) : wstatExitCode(s.wstat),
+        }, max);
+      } catch (e) {
+        this.warn(`unable to write death_tally: ${errText(e)}`);
+      }
+    }
+    const signaled = wstatSignaled(s.wstat);
+    const a = String(signaled ? 256 : wstatExitCode(s.wstat));
+    const b = String(signaled ? wstatSignal(s.wstat) : 0);
+    let child: ChildProcess | null = null;
+    if (existsSync(join(this.dir, 'finish'))) {
+      try {
+        child = spawn('./finish', [a, b, this.name], {
+          argv0: 'finish', cwd: this.dir, detached: true, stdio: [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr],
+        });
+      } catch {
+        child = null;
+      }
+      if (child && child.pid === undefined) {
+        child.on('error', () => { /* exec failure: an exit 127, as the 2.11 forked child does */ });
+        child = null;
+      }
+    }
+    if (!child) {
+      // 2.11 forks a child whose exec of ./finish fails: `d`, then `D` on its death.
+      s.pid = 0;
+      s.finishing = false;
+      this.event('d');
+      this.state = last ? State.LastFinish : State.Finish;
+      this.finishWstat = 127 << 8;
+      this.finishDied();
+      if (last) this.bail();
+      return;
+    }
+    this.child = child;
+    child.on('error', () => { /* reported through 'exit' */ });
+    child.on('exit', (code, sig) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.finishWstat = wstatFromExit(code, sig ? signalNumber(sig) : null);
+      this.dispatch('chld');
+    });
+    s.pid = child.pid!;
+    s.finishing = true;
+    this.state = last ? State.LastFinish : State.Finish;
+    this.announce();
+    this.event('d');
+    const t = readUint(this.dir, 'timeout-finish', this.warn) ?? 5000;
+    this.setTimeout(t ? t : INFINITE);
+  }
+
+  private finishWstat = 0;
+
+  /** finish_z: finish is done; exit 125 means "do not restart" (event O). */
+  private finishDied(): void {
+    const w = this.finishWstat;
+    if (!wstatSignaled(w) && wstatExitCode(w) === 125) {
+      this.status.wantUp = false;
+      this.setDownAndReady('OD');
+    } else this.setDownAndReady('D');
+  }
+
+  private setDownAndReady(events: string): void {
+    const s = this.status;
+    s.pid = 0;
+    s.finishing = false;
+    s.ready = true;
+    this.state = State.Down;
+    this.setTimeout(this.nextStart ? this.nextStart - performance.now() : 1000);
+    s.readyStamp = taiNow();
+    this.announce();
+    this.event(events);
+  }
+
+  /** The service's pid while it runs (not finish's). */
+  get servicePid(): number {
+    return this.status.pid && !this.status.finishing ? this.status.pid : 0;
+  }
+}
