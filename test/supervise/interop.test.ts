@@ -14,7 +14,10 @@ before(requireS6);
 const root = tmp('hexad-interop-');
 after(() => rmrf(root));
 
-type Step = string[]; // tool name and arguments; the service directory is appended
+/** A tool name and its arguments (the service directory is appended), or `['!', shell
+ * command]` run in the service directory. Every wait carries a timeout: a difference shows as
+ * a mismatch, never as a hang. */
+type Step = string[];
 
 interface Combo { sup: Impl; tools: Impl }
 const REFERENCE: Combo = { sup: 's6', tools: 's6' };
@@ -33,15 +36,24 @@ function mask(text: string, dir: string): string {
 
 /** The -o pid and updownfor fields vary: replace numbers in field output lines too. */
 function maskFields(step: Step, out: string): string {
-  if (step[0] !== 'svstat' || !step.some((a) => a.startsWith('-o') || /^-[uwNrpest]+$/.test(a))) return out;
+  if (step[0] !== 'svstat') return out;
+  // seconds fields: any number; pids: numbers of two digits or more
+  if (step.includes('-t') || step.some((a) => /for/.test(a))) return out.replace(/\d+/g, 'NUM');
+  if (!step.some((a) => a.startsWith('-o') || /^-[uwNrpes]+$/.test(a))) return out;
   return out.replace(/\b\d{2,}\b/g, 'NUM');
 }
 
 async function runStep(tools: Impl, step: Step, dir: string): Promise<string> {
   const [name, ...args] = step;
+  if (name === '!') {
+    const r = await runAsync('/bin/sh', ['-c', args[0]], { cwd: dir });
+    return `$ ${args[0]}\n[${r.code}]\n`;
+  }
+  const hasDir = args.includes(DIR_ARG);
+  const argv = hasDir ? args.map((a) => (a === DIR_ARG ? dir : a)) : [...args, dir];
   const r = tools === 'hexad'
-    ? await runAsync(process.execPath, [HEXAD, name, ...args, dir])
-    : await runAsync(`/usr/bin/s6-${name}`, [...args, dir]);
+    ? await runAsync(process.execPath, [HEXAD, name, ...argv], { cwd: dir })
+    : await runAsync(`/usr/bin/s6-${name}`, argv, { cwd: dir });
   return `$ ${step.join(' ')}\n[${r.code}]\n${maskFields(step, mask(r.stdout, dir))}${mask(r.stderr, dir)}`;
 }
 
@@ -72,51 +84,62 @@ async function compare(name: string, files: Record<string, string>, steps: Step[
 }
 
 const FIELDS = '-o up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum';
+const W = '20000';
 
-describe('hexad and s6 are interchangeable', () => {
+/** A synchronisation step for commands that do not wait (-p, -c, -O): poll the status with
+ * Debian's s6-svstat until the field has the value (bounded). */
+function untilField(field: string, value: string): Step {
+  return ['!', `i=0; until [ "$(s6-svstat -o ${field} .)" = ${value} ] || [ $i -gt 1000 ]; do i=$((i+1)); sleep 0.02; done`];
+}
+/** stands for the service directory inside a step's arguments (svlisten1 takes it first) */
+const DIR_ARG = '{DIR}';
+
+describe('hexad and s6 are interchangeable', { timeout: 120_000 }, () => {
   test('a plain service through every state', () => compare('plain', { run: '#!/bin/sh\nexec sleep 1000\n' }, [
-    ['svwait', '-u'], ['svok'], ['svstat'], ['svstat', FIELDS], ['svstat', '-o', 'u,w,n,r,pa,e,si,sig'],
-    ['svstat', '-uwNrpest'], ['svstat', '-o', 'updownsince,readysince'],
-    ['svc', '-p'], ['svstat'], ['svstat', '-o', 'paused'], ['svc', '-c'], ['svstat'],
-    ['svc', '-wD', '-d'], ['svstat'], ['svstat', '-n'], ['svstat', FIELDS],
-    ['svc', '-wu', '-u'], ['svstat'],
-    ['svc', '-O'], ['svstat'], ['svc', '-wD', '-k'], ['svstat'], ['svstat', FIELDS],
-    ['svc', '-wu', '-o'], ['svstat'],
-    ['svc', '-wD', '-D'], ['svstat'], ['svc', '-wu', '-U'], ['svstat'],
+    ['svwait', '-t', W, '-u'], ['svok'], ['svstat'], ['svstat', FIELDS], ['svstat', '-o', 'u,w,n,r,pa,e,si,sig'],
+    ['svstat', '-uwNrpes'], ['svstat', '-t'], ['svstat', '-o', 'updownfor,readyfor'], ['svstat', '-o', 'updownsince,readysince'],
+    ['svc', '-p'], untilField('paused', 'true'), ['svstat'], ['svstat', '-o', 'paused'], ['svc', '-c'], untilField('paused', 'false'), ['svstat'],
+    ['svc', '-T', W, '-wD', '-d'], ['svstat'], ['svstat', '-n'], ['svstat', FIELDS],
+    ['svc', '-T', W, '-wu', '-u'], ['svstat'],
+    ['svc', '-O'], untilField('wantedup', 'false'), ['svstat'], ['svc', '-T', W, '-wD', '-k'], ['svstat'], ['svstat', FIELDS],
+    ['svc', '-T', W, '-wu', '-o'], ['svstat'],
+    ['svc', '-T', W, '-wD', '-D'], ['svstat'], ['svc', '-T', W, '-wu', '-U'], ['svstat'],
     ['svwait', '-t', '300', '-d'],
-    ['svc', '-wr', '-r'], ['svstat'],
-    ['svc', '-x'], ['svc', '-wD', '-d'], ['svwait', '-t', '5000', '-u'],
+    ['svc', '-T', W, '-wr', '-r'], ['svstat'],
+    ['svc', '-x'], ['svc', '-T', W, '-wD', '-d'], ['svwait', '-t', '1000', '-u'],
   ]));
 
   test('a service with readiness', () => compare('ready', {
     run: '#!/bin/sh\nsleep 0.2\necho >&3\nexec sleep 1000\n', 'notification-fd': '3\n',
   }, [
-    ['svwait', '-U'], ['svstat'], ['svstat', '-o', 'ready,up'], ['svc', '-wR', '-r'], ['svstat'],
-    ['svc', '-wD', '-d'], ['svstat', '-o', 'ready,up,wantedup'], ['svc', '-wU', '-u'], ['svstat'],
+    ['svwait', '-t', W, '-U'], ['svstat'], ['svstat', '-o', 'ready,up'], ['svc', '-T', W, '-wR', '-r'], ['svstat'],
+    ['svc', '-T', W, '-wD', '-d'], ['svstat', '-o', 'ready,up,wantedup'], ['svc', '-T', W, '-wU', '-u'], ['svstat'],
   ]));
 
   test('a crashing service with a finish script', () => compare('crash', {
     run: '#!/bin/sh\nsleep 0.1\nexit 3\n', finish: '#!/bin/sh\nexit 0\n',
   }, [
-    ['svwait', '-D'], ['svstat'], ['svstat', FIELDS], ['svc', '-O'], ['svwait', '-D'], ['svstat'],
+    ['svwait', '-t', W, '-u'], ['svwait', '-t', W, '-D'], ['svstat'], ['svstat', FIELDS], ['svc', '-O'], untilField('wantedup', 'false'),
+    ['svwait', '-t', W, '-D'], ['svstat'],
   ]));
 
   test('a permanent failure (finish exits 125) while waiting for up and ready', () => compare('perm', {
-    run: '#!/bin/sh\nsleep 0.3\nexit 1\n', finish: '#!/bin/sh\nexit 125\n', 'notification-fd': '3\n',
+    run: '#!/bin/sh\nwhile [ ! -e go ]; do sleep 0.05; done\nexit 1\n', finish: '#!/bin/sh\nexit 125\n', 'notification-fd': '3\n',
   }, [
-    ['svwait', '-u'], ['svwait', '-U'], ['svstat'], ['svstat', FIELDS], ['svwait', '-t', '300', '-u'],
+    ['svwait', '-t', W, '-u'], ['svlisten1', '-t', W, '-U', DIR_ARG, 'touch', 'go'], ['svstat'], ['svstat', FIELDS],
+    ['svwait', '-t', '300', '-u'],
   ]));
 
   test('-wU without notification-fd falls back to -wu with a warning', () => compare('nonotif', {
     run: '#!/bin/sh\nexec sleep 1000\n',
-  }, [['svwait', '-u'], ['svc', '-wR', '-r'], ['svstat']]));
+  }, [['svwait', '-t', W, '-u'], ['svc', '-T', W, '-wR', '-r'], ['svstat']]));
 
   test('a service with ./down', () => compare('down', { run: '#!/bin/sh\nexec sleep 1000\n', down: '' }, [
-    ['svwait', '-D'], ['svstat'], ['svstat', FIELDS], ['svc', '-wu', '-u'], ['svstat'],
+    ['svwait', '-t', W, '-D'], ['svstat'], ['svstat', FIELDS], ['svc', '-T', W, '-wu', '-u'], ['svstat'],
   ]));
 
   test('errors: unsupervised directory, bad usage, bad fields', () => compare('unsup', {}, [
-    ['svok'], ['svstat'], ['svc', '-u'], ['svwait', '-u'], ['svc', '-Z'], ['svstat', '-o', 'bogus'],
+    ['svok'], ['svstat'], ['svc', '-u'], ['svwait', '-t', W, '-u'], ['svc', '-Z'], ['svstat', '-o', 'bogus'],
     ['svstat', '-o', ',up'], ['svwait'],
   ]));
 });
