@@ -1,7 +1,8 @@
 // hexad log: reads stdin, runs every line through the script, and stops on EOF, SIGTERM
 // (unless -p) or SIGHUP with everything it read written and every logdir closed cleanly.
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
-import { dup2 } from '../native/index.js';
+import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { constants as OS } from 'node:os';
+import { dup2, strerror } from '../native/index.js';
 import { errText, Fatal } from '../s6/diag.js';
 import { Engine, type LineSink } from './engine.js';
 import { Input } from './input.js';
@@ -30,15 +31,39 @@ export interface LoggerOptions {
 
 const LINELIMIT_MIN = 48;
 
+/** Could `fd` have come from our parent? It must be open, and not one of the descriptors
+ * Node opens for itself (epoll and eventfd anonymous inodes, pipes it holds both ends of),
+ * which a number given by mistake would otherwise hit. (Node marks inherited descriptors
+ * close-on-exec, so that flag cannot tell them apart.) */
+function inherited(fd: number): boolean | 'null' {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return false;
+  }
+  if (target.startsWith('anon_inode:')) return false;
+  // Node keeps a /dev/null descriptor of its own; writing a newline there is harmless, but
+  // closing it is not, so a /dev/null notification fd is accepted and left alone.
+  if (target === '/dev/null') return 'null';
+  if (target.startsWith('pipe:')) {
+    for (const other of readdirSync('/proc/self/fd')) {
+      if (Number(other) === fd) continue;
+      try {
+        if (readlinkSync(`/proc/self/fd/${other}`) === target) return false;
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  return true;
+}
+
 /** Runs the logger; resolves with the exit code once it has stopped. Throws Fatal for a bad
  * script or a logdir that cannot be set up. */
 export function runLogger(o: LoggerOptions): Promise<number> {
   if (o.notif !== null) {
-    try {
-      fstatSync(o.notif);
-    } catch (e) {
-      throw new Fatal(100, `invalid notification fd: ${errText(e)}`);
-    }
+    const ok = inherited(o.notif);
+    if (!ok) throw new Fatal(100, `invalid notification fd: ${strerror(OS.errno.EBADF)}`);
+    if (ok === 'null') o = { ...o, notif: null };
   }
   const linelimit = o.linelimit && o.linelimit < LINELIMIT_MIN ? LINELIMIT_MIN : o.linelimit;
   const umask = process.umask();

@@ -57,11 +57,14 @@ function civil(days: number): [number, number, number] {
 }
 
 const MAX_DATE_SEC = 8.64e12;
+const Y2000 = 946684800;
+const CYCLE = 146097 * 86400; // the Gregorian calendar repeats every 400 years
 
-/** Seconds east of UTC of the local zone (TZ) at a Unix time. */
+/** Seconds east of UTC of the local zone (TZ) at a Unix time. Beyond what Date can hold, the
+ * same day of a 400-year cycle near 2000 stands in (the zone's last rule applies to both). */
 function zoneOffset(unixSec: number): number {
-  const clamped = Math.min(Math.max(unixSec, -MAX_DATE_SEC), MAX_DATE_SEC);
-  return -new Date(clamped * 1000).getTimezoneOffset() * 60;
+  const t = Math.abs(unixSec) < MAX_DATE_SEC ? unixSec : Y2000 + ((((unixSec - Y2000) % CYCLE) + CYCLE) % CYCLE);
+  return -new Date(t * 1000).getTimezoneOffset() * 60;
 }
 
 const p2 = (n: number): string => (n < 10 ? '0' + n : String(n));
