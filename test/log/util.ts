@@ -71,16 +71,23 @@ export class Live {
   stdout = '';
   stderr = '';
   exitCode: number | null = null;
+  running = true;
   exited: Promise<number | null>;
 
   constructor(kind: Kind, args: string[], cwd: string, stdio: ('pipe' | 'ignore' | number)[] = ['pipe', 'pipe', 'pipe']) {
     const [cmd, argv] = cmdOf(kind, args);
     this.child = spawn(cmd, argv, { cwd, stdio });
-    this.child.stdout?.setEncoding('latin1').on('data', (d: string) => { this.stdout += d; });
+    this.child.stdout?.setEncoding('latin1').on('data', (d: string) => {
+      this.stdout += d;
+      for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) this.stdoutLines++;
+      for (const w of [...this.waiters]) w();
+    });
     this.child.stderr?.setEncoding('latin1').on('data', (d: string) => { this.stderr += d; });
     this.child.stdin?.on('error', () => { /* the logger went away */ });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => {
       this.exitCode = code;
+      this.running = false;
+      for (const w of [...this.waiters]) w();
       resolve(code);
     }));
   }
@@ -92,12 +99,34 @@ export class Live {
   /** Writes lines one at a time, each after the previous one came back on stdout (the
    * script must end with a `1` action that echoes every line). */
   async paced(lines: string[]): Promise<void> {
-    let expect = this.stdout.length;
     for (const l of lines) {
-      expect += l.length + 1;
+      const want = this.stdoutLines + 1;
       this.write(l + '\n');
-      await until(`echo of ${l}`, () => this.stdout.length >= expect, 10_000);
+      await this.stdoutLinesAtLeast(want);
     }
+  }
+
+  /** Lines seen on stdout so far. */
+  stdoutLines = 0;
+  private readonly waiters = new Set<() => void>();
+
+  /** Resolves as soon as stdout has had `n` lines (checked on every chunk, no polling). */
+  stdoutLinesAtLeast(n: number, ms = 10_000): Promise<void> {
+    if (this.stdoutLines >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.stdoutLines < n && this.running) return;
+        clearTimeout(t);
+        this.waiters.delete(check);
+        if (this.stdoutLines >= n) resolve();
+        else reject(new Error(`logger exited after ${this.stdoutLines} of ${n} lines on stdout; stderr: ${this.stderr}`));
+      };
+      const t = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out waiting for ${n} lines on stdout (have ${this.stdoutLines}); stderr: ${this.stderr}`));
+      }, ms);
+      this.waiters.add(check);
+    });
   }
 
   async waitStdout(text: string): Promise<void> {
@@ -124,6 +153,6 @@ export class Live {
   }
 
   kill(): void {
-    if (this.exitCode === null) this.child.kill('SIGKILL');
+    if (this.running) this.child.kill('SIGKILL');
   }
 }
