@@ -33,7 +33,7 @@ export function normProg(s: string): string {
   return s.replace(/^(s6-log|hexad log)(?=[: ])/gm, 'PROG').replace(/(s6-log|hexad log): alert: /g, 'PROG: alert: ');
 }
 
-const TAI_RE = /@[0-9a-f]{24}/g;
+const TAI_RE = /@[0-9a-fA-F]{24}/g;
 const LOCAL_RE = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}/g;
 
 export function maskStamps(s: string): string {
