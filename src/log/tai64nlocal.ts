@@ -87,7 +87,11 @@ export function runTai64nLocal(local: boolean): Promise<number> {
     const fail = (e: unknown): void => {
       if (failed) return;
       failed = true;
-      reject(new Fatal(111, `unable to write to stdout: ${errText(e)}`));
+      input.close();
+      // The reader went away (`| head`): s6-tai64nlocal dies of SIGPIPE, which Node ignores;
+      // end quietly with the status a shell shows for that.
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') resolve(128 + 13);
+      else reject(new Fatal(111, `unable to write to stdout: ${errText(e)}`));
     };
     const write = (): void => {
       if (!out.len || failed) return;

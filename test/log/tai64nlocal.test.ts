@@ -2,7 +2,7 @@
 // the logger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { HEXAD } from '../helpers.js';
 import { LabelConverter } from '../../src/log/tai64nlocal.js';
@@ -74,4 +74,16 @@ test('stamps: labels, leap seconds, nanoseconds', () => {
   assert.equal(formatSeconds(0, false), '1970-01-01 00:00:00');
   assert.equal(formatNanos(5), '000000005');
   assert.equal(formatNanos(4294967295), '429496729');
+});
+
+test('tai64nlocal: a reader that goes away ends it quietly, as SIGPIPE ends s6-tai64nlocal', async () => {
+  const child = spawn(process.execPath, [HEXAD, 'tai64nlocal'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d; });
+  child.stdin!.on('error', () => { /* it stopped reading */ });
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  child.stdin!.end('@400000006b01f6102b0c3a01 line\n'.repeat(200_000));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 141);
+  assert.equal(stderr, '');
 });
