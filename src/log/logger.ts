@@ -73,7 +73,16 @@ export function runLogger(o: LoggerOptions): Promise<number> {
     if (o.verbosity) stderr.write(`${o.prog}: warning: ${m}\n`);
   };
 
+  // Signals are caught from here on (the default action would kill the logger while it
+  // sets up its logdirs) and handled once the logger runs.
   let logger: Logger | null = null;
+  const early: NodeJS.Signals[] = [];
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGALRM'] as const) {
+    process.on(sig, () => {
+      if (logger) logger.signal(sig);
+      else early.push(sig);
+    });
+  }
   const hooks = { warn, progress: () => logger?.progress() };
   const logdirs: Logdir[] = [];
   const script = parseScript(o.script, (spec) => {
@@ -84,6 +93,7 @@ export function runLogger(o: LoggerOptions): Promise<number> {
   if (script.warning) warn(script.warning);
   return new Promise((resolve) => {
     logger = new Logger(o, linelimit, script, logdirs, stderr, warn, resolve);
+    for (const sig of early) logger.signal(sig);
   });
 }
 
@@ -120,14 +130,6 @@ class Logger {
       logdirs,
     }, linelimit);
 
-    process.on('SIGTERM', () => {
-      if (!o.protect) this.startLastLine();
-    });
-    process.on('SIGHUP', () => this.startLastLine());
-    process.on('SIGALRM', () => {
-      for (const ld of this.logdirs) ld.rotateNow();
-      this.progress();
-    });
 
     if (o.notif !== null) {
       try {
@@ -166,6 +168,13 @@ class Logger {
       }
     } else this.engine.feed(buf.subarray(0, n), 0, n);
     this.afterBatch();
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (sig === 'SIGALRM') {
+      for (const ld of this.logdirs) ld.rotateNow();
+      this.progress();
+    } else if (sig === 'SIGHUP' || !this.o.protect) this.startLastLine();
   }
 
   /** EOF (or a read error): the last line is processed even without its newline. */
