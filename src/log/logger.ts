@@ -1,0 +1,275 @@
+// hexad log: reads stdin, runs every line through the script, and stops on EOF, SIGTERM
+// (unless -p) or SIGHUP with everything it read written and every logdir closed cleanly.
+import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { constants as OS } from 'node:os';
+import { dup2, strerror } from '../native/index.js';
+import { errText, Fatal } from '../s6/diag.js';
+import { Engine, type LineSink } from './engine.js';
+import { Input } from './input.js';
+import { Logdir } from './logdir.js';
+import { OutBuf } from './outbuf.js';
+import { parseScript } from './script.js';
+import { AlertSink, StatusFiles, Stderr, StdoutSink } from './sinks.js';
+
+export interface LoggerOptions {
+  script: string[];
+  /** -d: fd to write a newline to once ready */
+  notif: number | null;
+  /** 0 (-q): alerts and fatal errors only; 1: and warnings */
+  verbosity: number;
+  /** -b: do not read while output is pending */
+  block: boolean;
+  /** -p: ignore SIGTERM */
+  protect: boolean;
+  /** -l: split lines longer than this (0: never) */
+  linelimit: number;
+  /** -t: after SIGTERM/SIGHUP, wait this long for the rest of a partial line (0: forever) */
+  lastLineMs: number;
+  /** the name in messages */
+  prog: string;
+}
+
+const LINELIMIT_MIN = 48;
+
+/** Could `fd` have come from our parent? It must be open, and not one of the descriptors
+ * Node opens for itself (epoll and eventfd anonymous inodes, pipes it holds both ends of),
+ * which a number given by mistake would otherwise hit. (Node marks inherited descriptors
+ * close-on-exec, so that flag cannot tell them apart.) */
+function inherited(fd: number): boolean | 'null' {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return false;
+  }
+  if (target.startsWith('anon_inode:')) return false;
+  // Node keeps a /dev/null descriptor of its own; writing a newline there is harmless, but
+  // closing it is not, so a /dev/null notification fd is accepted and left alone.
+  if (target === '/dev/null') return 'null';
+  if (target.startsWith('pipe:')) {
+    for (const other of readdirSync('/proc/self/fd')) {
+      if (Number(other) === fd) continue;
+      try {
+        if (readlinkSync(`/proc/self/fd/${other}`) === target) return false;
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  return true;
+}
+
+/** Runs the logger; resolves with the exit code once it has stopped. Throws Fatal for a bad
+ * script or a logdir that cannot be set up. */
+export function runLogger(o: LoggerOptions): Promise<number> {
+  if (o.notif !== null) {
+    const ok = inherited(o.notif);
+    if (!ok) throw new Fatal(100, `invalid notification fd: ${strerror(OS.errno.EBADF)}`);
+    if (ok === 'null') o = { ...o, notif: null };
+  }
+  const linelimit = o.linelimit && o.linelimit < LINELIMIT_MIN ? LINELIMIT_MIN : o.linelimit;
+  const umask = process.umask();
+  const mask = 0o666 & ~umask;
+  const stderr = new Stderr();
+  const warn = (m: string): void => {
+    if (o.verbosity) stderr.write(`${o.prog}: warning: ${m}\n`);
+  };
+
+  // Signals are caught from here on (the default action would kill the logger while it
+  // sets up its logdirs) and handled once the logger runs.
+  let logger: Logger | null = null;
+  const early: NodeJS.Signals[] = [];
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGALRM'] as const) {
+    process.on(sig, () => {
+      if (logger) logger.signal(sig);
+      else early.push(sig);
+    });
+  }
+  const hooks = { warn, progress: () => logger?.progress() };
+  const logdirs: Logdir[] = [];
+  const script = parseScript(o.script, (spec) => {
+    const ld = new Logdir(spec, mask, hooks);
+    ld.init();
+    logdirs.push(ld);
+  });
+  if (script.warning) warn(script.warning);
+  return new Promise((resolve) => {
+    logger = new Logger(o, linelimit, script, logdirs, stderr, warn, resolve);
+    for (const sig of early) logger.signal(sig);
+  });
+}
+
+class Logger {
+  private readonly engine: Engine;
+  private readonly stdout: StdoutSink | null = null;
+  private readonly alerts = new OutBuf(1 << 12);
+  private readonly status: StatusFiles;
+  private readonly input: Input;
+  private lastLine = false;
+  private stopped = false;
+  private done = false;
+  private lastLineTimer: NodeJS.Timeout | null = null;
+  private finalizeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly o: LoggerOptions,
+    private readonly linelimit: number,
+    script: ReturnType<typeof parseScript>,
+    private readonly logdirs: Logdir[],
+    private readonly stderr: Stderr,
+    private readonly warn: (m: string) => void,
+    private readonly resolve: (code: number) => void,
+  ) {
+    this.status = new StatusFiles(warn);
+    if (script.elements.some((el) => el.acts.some((a) => a.kind === 'stdout'))) {
+      this.stdout = new StdoutSink(1, (e) => this.stdoutFailed(e), () => this.progress());
+    }
+    const lead = Buffer.from(`${o.prog}: alert: `);
+    this.engine = new Engine(script, {
+      stdout: this.stdout,
+      alert: (size: number): LineSink => new AlertSink(this.alerts, lead, size),
+      status: (file, size, header, src, s, e) => this.status.set(file, size, header, src, s, e),
+      logdirs,
+    }, linelimit);
+
+
+    if (o.notif !== null) {
+      try {
+        writeSync(o.notif, '\n');
+        closeSync(o.notif);
+      } catch { /* the reader went away: nothing to tell */ }
+    }
+
+    this.input = new Input(0, {
+      data: (buf, n) => this.data(buf, n),
+      end: () => this.eof(),
+      error: (e) => {
+        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') warn(`unable to read from stdin: ${errText(e)}`);
+        this.eof();
+      },
+    });
+  }
+
+  private data(buf: Buffer, n: number): void {
+    if (this.stopped) return;
+    if (this.lastLine) {
+      // byte by byte: stop at the end of the line
+      let i = 0;
+      while (i < n && !this.stopped) {
+        if (this.engine.feedByte(buf[i++])) this.stop();
+        else if (this.linelimit && this.engine.pendingLine >= this.linelimit) {
+          this.warn('input line too long, stopping before the end');
+          this.engine.finishLine();
+          this.stop();
+        }
+      }
+      if (i < n) {
+        // read already, so logged too (cannot happen with one-byte reads)
+        this.engine.feed(buf.subarray(0, n), i, n);
+        if (this.engine.pendingLine) this.engine.finishLine();
+      }
+    } else this.engine.feed(buf.subarray(0, n), 0, n);
+    this.afterBatch();
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (sig === 'SIGALRM') {
+      for (const ld of this.logdirs) ld.rotateNow();
+      this.progress();
+    } else if (sig === 'SIGHUP' || !this.o.protect) this.startLastLine();
+  }
+
+  /** EOF (or a read error): the last line is processed even without its newline. */
+  private eof(): void {
+    if (this.stopped) return;
+    if (this.engine.pendingLine) this.engine.finishLine();
+    this.afterBatch();
+    this.stop();
+  }
+
+  /** SIGTERM or SIGHUP: stop now if no line is half read, else after that line. */
+  private startLastLine(): void {
+    if (this.stopped || this.lastLine) return;
+    this.lastLine = true;
+    if (!this.engine.pendingLine) {
+      this.stop();
+      return;
+    }
+    this.input.byteMode();
+    if (this.o.lastLineMs > 0) {
+      this.lastLineTimer = setTimeout(() => {
+        if (this.stopped) return;
+        this.engine.finishLine();
+        this.afterBatch();
+        this.stop();
+      }, this.o.lastLineMs);
+    }
+  }
+
+  /** Writes what the last lines produced; with -b, stops reading while anything waits. */
+  private afterBatch(): void {
+    for (const ld of this.logdirs) ld.flush();
+    this.stdout?.flush();
+    if (this.alerts.len) {
+      this.stderr.write(Buffer.from(this.alerts.buf.subarray(0, this.alerts.len)));
+      this.alerts.clear();
+    }
+    this.status.flush();
+    if (this.o.block && !this.stopped && this.pending()) this.input.pause();
+  }
+
+  private pending(): boolean {
+    if (this.stdout?.pending()) return true;
+    for (const ld of this.logdirs) if (ld.pending()) return true;
+    return false;
+  }
+
+  /** Something finished outside a batch (a processor, a retry, stdout drained). */
+  progress(): void {
+    for (const ld of this.logdirs) ld.flush();
+    this.stdout?.flush();
+    if (this.stopped) this.tryFinish();
+    else if (this.input.isPaused && !this.pending()) this.input.resume();
+  }
+
+  private stdoutFailed(e: unknown): void {
+    this.warn(`unable to write to stdout, closing the stream - error was: ${errText(e)}`);
+    this.engine.dropStdout();
+    try {
+      const fd = openSync('/dev/null', 'w');
+      dup2(fd, 1);
+      closeSync(fd);
+    } catch { /* fd 1 stays closed */ }
+    this.progress();
+  }
+
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.lastLineTimer) clearTimeout(this.lastLineTimer);
+    this.input.close();
+    for (const ld of this.logdirs) ld.stopping();
+    this.tryFinish();
+  }
+
+  /** Once everything is written: mark every logdir cleanly closed, then exit 0. */
+  private tryFinish(): void {
+    if (this.done || this.finalizeTimer) return;
+    for (const ld of this.logdirs) ld.flush();
+    this.stdout?.flush();
+    if (this.stdout?.pending()) return;
+    for (const ld of this.logdirs) if (ld.busy()) return;
+    let retry = 0;
+    for (const ld of this.logdirs) {
+      if (!ld.finalize()) retry = retry ? Math.min(retry, ld.retryMs) : Math.max(ld.retryMs, 1);
+    }
+    if (retry) {
+      this.finalizeTimer = setTimeout(() => {
+        this.finalizeTimer = null;
+        this.tryFinish();
+      }, retry);
+      return;
+    }
+    this.done = true;
+    this.stderr.flush();
+    this.resolve(0);
+  }
+}
