@@ -21,6 +21,7 @@ function usageAll(): string {
 
 export async function run(argv: string[]): Promise<number | void> {
   const self = basename(argv[1] ?? 'hexad').replace(/\.js$/, '');
+  // `hexad` itself, or a link named after a tool
   let name: string | undefined;
   let args: string[];
   let prog: string;

@@ -17,9 +17,10 @@ import { recordDeath, MAX_DEATH_TALLY } from '../s6/dtally.js';
 import { ensureFifo, FifoReader } from '../s6/fifo.js';
 import { cleanFifodir, notify, tryMkdir } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
-import { wstatExitCode, wstatFromExit, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
+import { readStatus, wstatExitCode, wstatFromExit, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
 import { readDownSignal, readUint } from './service-files.js';
+import { findOrphan, procStat, stillRunning } from './orphan.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
 
@@ -113,9 +114,48 @@ export class Supervisor {
         throw fatalSys(111, 'access ./down', e);
       }
     }
+    const orphan = this.findOrphan();
     this.announce();
     this.event('s');
-    this.setTimeout(0);
+    if (orphan) this.adopt(orphan);
+    else this.setTimeout(0);
+  }
+
+  /** The service a previous supervisor left running, when there is one: its old status. */
+  private findOrphan(): SvStatus | null {
+    let old: SvStatus;
+    try {
+      old = readStatus(this.dir);
+    } catch {
+      return null;
+    }
+    return findOrphan(old) ? old : null;
+  }
+
+  /** Supervises a running orphan again. It is not our child, so its death is noticed by
+   * polling /proc, and its wait status is unknown (recorded as exit code 0). */
+  private adopt(old: SvStatus): void {
+    const s = this.status;
+    Object.assign(s, { pid: old.pid, stamp: old.stamp, readyStamp: old.readyStamp, wstat: old.wstat, ready: old.ready, wantUp: old.wantUp, paused: old.paused });
+    this.state = State.Up;
+    this.announce();
+    this.warn(`adopting service pid ${old.pid} left running by a previous supervisor`);
+    const startMs = procStat(old.pid)?.startMs ?? 0;
+    const pid = old.pid;
+    this.adoptWatch = setInterval(() => {
+      if (stillRunning(pid, startMs)) return;
+      this.stopAdoptWatch();
+      if (this.status.pid !== pid || this.status.finishing) return;
+      this.lastWstat = 0;
+      this.dispatch('chld');
+    }, 200);
+  }
+
+  private adoptWatch: NodeJS.Timeout | null = null;
+
+  private stopAdoptWatch(): void {
+    if (this.adoptWatch) clearInterval(this.adoptWatch);
+    this.adoptWatch = null;
   }
 
   private initControl(): void {
@@ -424,6 +464,7 @@ export class Supervisor {
     if (this.running || this.exited) return;
     this.exited = true;
     this.setTimeout(INFINITE);
+    this.stopAdoptWatch();
     this.notifySocket?.destroy();
     this.notifySocket = null;
     this.child?.removeAllListeners('exit');

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { accessSync, fstatSync, closeSync, writeSync, constants as C } from 'node:fs';
+import { getopt, parseUint, UsageError } from './getopt.js';
+import { execve } from '../native/index.js';
+import { Fatal, errText, fatalSys, stderrWarner } from '../s6/diag.js';
+import { Scanner } from '../svscan/scanner.js';
+
+export const usage = '[ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ dir ]';
+
+/** Signals s6-svscan traps; all but ALRM and ABRT first try `.s6-svscan/SIG<NAME>`. */
+const DIVERTED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'] as const;
+
+export default function main(args: string[], prog: string): void {
+  const { opts, rest } = getopt(args, 'c:t:d:X:');
+  let max = 500, rescan = 0, notif = -1;
+  for (const [o, v] of opts) {
+    const n = parseUint(v);
+    if (n === null) throw new UsageError();
+    if (o === 'c') max = n;
+    else if (o === 't') rescan = n;
+    else if (o === 'd') notif = n;
+    // -X: the console holder only matters for a system's PID 1 logger; accepted and kept open
+  }
+  max = Math.min(Math.max(max, 2), 90000);
+  if (notif >= 0) {
+    if (notif < 3) throw new Fatal(100, 'notification fd must be 3 or more');
+    try {
+      fstatSync(notif);
+    } catch (e) {
+      throw new Fatal(100, `invalid notification fd: ${errText(e)}`);
+    }
+  }
+  if (rest.length) {
+    try {
+      process.chdir(rest[0]);
+    } catch (e) {
+      throw fatalSys(111, 'chdir', e);
+    }
+  }
+  const warn = stderrWarner(prog);
+  const scanner = new Scanner({
+    prog: prog === 's6-svscan' ? 's6-supervise' : 'hexad supervise',
+    warn,
+    maxServices: max,
+    rescanMs: rescan,
+    onStopped: () => execFinish(prog),
+  });
+  scanner.init();
+  process.on('SIGALRM', () => scanner.scan());
+  process.on('SIGABRT', () => scanner.builtinSignal('SIGABRT'));
+  process.on('SIGPIPE', () => { /* ignored */ });
+  for (const sig of DIVERTED) process.on(sig, () => divert(sig, scanner, warn));
+  process.on('uncaughtException', (e) => crash(prog, e));
+  if (notif >= 0) {
+    writeSync(notif, '\n');
+    closeSync(notif);
+  }
+  scanner.start();
+}
+
+/** Runs `.s6-svscan/SIG<NAME>` when it exists; the built-in action otherwise. */
+function divert(sig: string, scanner: Scanner, warn: (m: string) => void): void {
+  const script = `.s6-svscan/${sig}`;
+  try {
+    accessSync(script, C.F_OK);
+  } catch {
+    scanner.builtinSignal(sig);
+    return;
+  }
+  const child = spawn(script, [], { stdio: 'inherit' });
+  if (child.pid === undefined) {
+    child.once('error', (e) => {
+      warn(`unable to spawn ${script}: ${errText(e)}`);
+      scanner.builtinSignal(sig);
+    });
+    return;
+  }
+  child.on('error', () => { /* it ran */ });
+}
+
+function environ(): string[] {
+  return Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+}
+
+/** Execs `.s6-svscan/finish` (cwd = the scan directory, no arguments), or exits 0 without one. */
+function execFinish(prog: string): void {
+  const finish = '.s6-svscan/finish';
+  try {
+    execve(finish, [finish], environ());
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') process.exit(0);
+    crash(prog, e, `unable to exec finish script ${finish}`);
+  }
+}
+
+/** panic(): exec `.s6-svscan/crash`, or die 111. */
+function crash(prog: string, e: unknown, what = 'survive an internal error'): never {
+  process.stderr.write(`${prog}: warning: unable to ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`${prog}: warning: executing into .s6-svscan/crash\n`);
+  try {
+    execve('.s6-svscan/crash', ['.s6-svscan/crash'], environ());
+  } catch (e2) {
+    process.stderr.write(`${prog}: fatal: unable to exec .s6-svscan/crash: ${errText(e2)}\n`);
+  }
+  process.exit(111);
+}
