@@ -2,10 +2,11 @@
 // longruns, all down, into the scan directory of a running svscan. Unlike s6-rc-init 0.5.4.1
 // it refuses a live directory that is in use (instead of deleting its link) and accepts
 // `-l live/`.
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync,
-  unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, statSync,
+  symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Fatal, errText } from '../s6/diag.js';
+import { isLocked } from '../s6/lockfile.js';
 import { linkNames, TimeoutError } from '../svscan/link.js';
 import { PIPE_IN, PIPE_OUT, pipeName } from './compile.js';
 import { loadDb, type Database } from './db.js';
@@ -44,17 +45,31 @@ export async function rcInit(o: InitOptions): Promise<void> {
   const db = loadDb(compiled);
   refuseExistingLive(o.live);
 
+  cleanStore(o.live);
   const dir = createLiveDir(o.live, 'init', compiled, o.scandir, o.prefix, new Uint8Array(db.n));
-  try {
-    copyServicedirs(db, compiled, dir, o.prefix);
-  } catch (e) {
+  const created: string[] = [];
+  const undo = (): void => {
     rmQuietly(dir);
+    for (const d of created) rmQuietly(d);
+  };
+  try {
+    for (let i = 0; i < db.nlong; i++) {
+      const s = db.services[i];
+      if (s.internal) continue;
+      const real = newServiceDir(o.live, s.name);
+      created.push(real);
+      hierCopy(join(compiled, 'servicedirs', s.name), real);
+      setPipeNames(db, i, real, o.prefix, new Map());
+      symlinkSync(real, join(dir, 'servicedirs', s.name));
+    }
+  } catch (e) {
+    undo();
     throw new Fatal(111, `unable to recursively copy ${compiled}/servicedirs to ${dir}/servicedirs: ${errText(e)}`);
   }
   try {
     atomicSymlink(basename(dir), o.live);
   } catch (e) {
-    rmQuietly(dir);
+    undo();
     throw new Fatal(111, `unable to symlink ${basename(dir)} to ${o.live}: ${errText(e)}`);
   }
   try {
@@ -63,8 +78,37 @@ export async function rcInit(o: InitOptions): Promise<void> {
     try {
       unlinkSync(o.live);
     } catch { /* already gone */ }
-    rmQuietly(dir);
+    undo();
     throw e;
+  }
+}
+
+/** Where the live service directories really are: `LIVE:servicedirs/NAME:XXXXXX`, a path
+ * that no update ever changes (LIVE/servicedirs/NAME is a link to it). s6-rc-update renames
+ * a kept service directory into the new live directory, which s6-supervise follows (it
+ * lives in that directory) but a supervisor that remembers its path would not. */
+export const storeOf = (live: string): string => `${live}:servicedirs`;
+
+export function newServiceDir(live: string, name: string): string {
+  const store = storeOf(live);
+  mkdirSync(store, { recursive: true, mode: 0o755 });
+  const real = mkdtempSync(join(store, `${name}:`));
+  chmodSync(real, 0o755);
+  return real;
+}
+
+/** Before a fresh rc-init: service directories left by a live state that is gone, and that
+ * no supervisor holds any more. */
+function cleanStore(live: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(storeOf(live));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const d = join(storeOf(live), n);
+    if (!isLocked(join(d, 'supervise', 'lock'))) rmQuietly(d);
   }
 }
 
@@ -106,17 +150,6 @@ export function createLiveDir(live: string, tool: string, compiled: string, scan
     throw new Fatal(111, `unable to create live directory: ${errText(e)}`);
   }
   return dir;
-}
-
-/** Copies the compiled service directories of every user longrun into DIR/servicedirs. */
-function copyServicedirs(db: Database, compiled: string, dir: string, prefix: string): void {
-  for (let i = 0; i < db.nlong; i++) {
-    const s = db.services[i];
-    if (s.internal) continue;
-    const to = join(dir, 'servicedirs', s.name);
-    hierCopy(join(compiled, 'servicedirs', s.name), to);
-    setPipeNames(db, i, to, prefix, new Map());
-  }
 }
 
 /** Names the pipes hexad svscan holds for a pipelined longrun: one per consumer, unique in

@@ -1,16 +1,18 @@
 // rc-update (s6-rc §6.1): switch a live directory to a new compiled database, restarting
 // only what must restart. Everything runs in this process: the stop pass and the start pass
 // are the `rc change` engine called directly (s6-rc-update execs s6-rc twice).
-import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Fatal, errText } from '../s6/diag.js';
 import { writeControl } from '../s6/control.js';
 import { readStatus } from '../s6/status.js';
-import { unlinkOne } from '../svscan/link.js';
+import { isLocked } from '../s6/lockfile.js';
+import { unlinkQuietly } from '../s6/fifodir.js';
+import { EventWaiter } from '../svscan/link.js';
 import { loadDb, type Database } from './db.js';
 import { Engine, type Output } from './engine.js';
 import { exists, hierCopy, rmQuietly } from './files.js';
-import { atomicSymlink, createLiveDir, readPipeName, setPipeNames, superviseAll } from './init.js';
+import { atomicSymlink, createLiveDir, newServiceDir, readPipeName, setPipeNames, superviseAll } from './init.js';
 import { lexExecline, LexError } from './lexer.js';
 import { readPrefix, readState, scandirOf, takeLiveLocks, takeLock } from './live.js';
 
@@ -240,61 +242,87 @@ async function withSignals<T>(engine: Engine, f: () => Promise<T>): Promise<T> {
 const SERVICE_FILES = ['run', 'finish', 'notification-fd', 'lock-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally',
   'down-signal', 'data', 'env', 'template', 'hexad-pipe-in', 'hexad-pipe-out'];
 
+/** How long the supervisors of removed services get to exit before their directories go. */
+const EXIT_WAIT_MS = 5000;
+
 async function switchLiveDir(o: UpdateOptions, old: Database, nw: Database, plan: UpdatePlan, prefix: string, scandir: string, deadline: number): Promise<void> {
   const { live } = o;
   const liveDirOf = (name: string): string => join(live, 'servicedirs', name);
+  // where the old service directories really are (they are links to the store)
+  const oldReal: string[] = [];
+  for (let i = 0; i < old.nlong; i++) {
+    if (old.services[i].internal) continue;
+    try {
+      oldReal[i] = realpathSync(liveDirOf(old.services[i].name));
+    } catch (e) {
+      throw new Fatal(111, `unable to resolve ${liveDirOf(old.services[i].name)}: ${errText(e)}`);
+    }
+  }
   // pipes of consumers that keep running keep their name, so their producers find them
   const keepPipe = new Map<number, string>();
   for (let x = 0; x < nw.nlong; x++) {
     const i = plan.source[x];
     if (plan.newUp[x] && nw.services[x].producers?.length && i >= 0) {
-      const name = readPipeName(liveDirOf(old.services[i].name));
+      const name = readPipeName(oldReal[i]);
       if (name) keepPipe.set(x, name);
     }
   }
+  const oldTarget = readLinkTarget(live);
   const dir = createLiveDir(live, 'update', o.newCompiled, readLinkTarget(join(live, 'scandir')), prefix, plan.newUp);
-  const moved: Array<[string, string]> = [];
+  const created: string[] = [];
+  const swaps: OnlineSwap[] = [];
   try {
     for (let x = 0; x < nw.nlong; x++) {
       const s = nw.services[x];
       if (s.internal) continue;
-      const to = join(dir, 'servicedirs', s.name);
       const from = join(o.newCompiled, 'servicedirs', s.name);
+      let real: string;
       if (plan.newUp[x]) {
-        const oldDir = liveDirOf(old.services[plan.source[x]].name);
-        renameSync(oldDir, to);
-        moved.push([to, oldDir]);
-        copyOnline(from, to, () => setPipeNames(nw, x, to, prefix, keepPipe));
+        // a service that keeps running keeps its directory; its files are swapped online
+        real = oldReal[plan.source[x]];
+        const swap = new OnlineSwap(real);
+        swaps.push(swap);
+        swap.swap(from, () => setPipeNames(nw, x, real, prefix, keepPipe));
       } else {
-        mkdirSync(to, 0o755);
-        for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(to, f));
-        setPipeNames(nw, x, to, prefix, keepPipe);
+        real = newServiceDir(live, s.name);
+        created.push(real);
+        for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(real, f));
+        setPipeNames(nw, x, real, prefix, keepPipe);
       }
+      symlinkSync(real, join(dir, 'servicedirs', s.name));
     }
+    atomicSymlink(basename(dir), live);
   } catch (e) {
-    for (const [to, back] of moved.reverse()) {
-      try {
-        renameSync(to, back);
-      } catch { /* keep rolling back the others */ }
-    }
+    for (const swap of swaps.reverse()) swap.rollback();
+    for (const d of created) rmQuietly(d);
     rmQuietly(dir);
     throw new Fatal(111, `unable to make new live directory in ${dir}: ${errText(e)}`);
   }
-  const oldTarget = readLinkTarget(live);
-  try {
-    atomicSymlink(dir.slice(dir.lastIndexOf('/') + 1), live);
-  } catch (e) {
-    rmQuietly(dir);
-    throw new Fatal(111, `unable to make new live directory in ${dir}: ${errText(e)}`);
-  }
+  // the point of no return is behind us
+  for (const swap of swaps) swap.commit();
   if (o.verbosity >= 2) o.out.info('successfully switched to new database');
+  const leaving = new EventWaiter('x');
+  const gone: string[] = [];
   for (let i = old.nlong - 1; i >= 0; i--) {
     const s = old.services[i];
     if (s.internal) continue;
-    const keep = !!plan.keepOld[i];
-    unlinkOne(scandir, prefix + s.name, { stop: !keep, stopService: !keep });
+    // the scan directory entry goes; the supervisor of a service that is not carried over is
+    // told to exit (through its own directory: the entry's name may already mean the new one)
+    unlinkQuietly(join(scandir, prefix + s.name));
+    if (plan.keepOld[i]) continue;
+    gone.push(oldReal[i]);
+    if (!isLocked(join(oldReal[i], 'supervise', 'lock'))) continue;
+    try {
+      leaving.add(join(oldReal[i], 'event'));
+    } catch { /* nothing to wait for */ }
+    writeControl(oldReal[i], 'supervise', 'xd');
   }
-  rmQuietly(oldTarget.startsWith('/') ? oldTarget : join(live, '..', oldTarget));
+  rmQuietly(resolve(dirname(live), oldTarget));
+  try {
+    await leaving.wait(Math.min(deadline, Date.now() + EXIT_WAIT_MS));
+  } catch { /* a supervisor slow to go does not hold the update */ }
+  leaving.close();
+  for (const d of gone) rmQuietly(d);
   await superviseAll(nw, live, scandir, prefix, deadline, 'manage new service directories in').catch((e: unknown) => {
     if (e instanceof Fatal && e.code === 100) throw new Fatal(100, `unable to manage new service directories in ${live}: s6-svscan not running on ${live}/scandir`);
     throw e;
@@ -309,34 +337,55 @@ function readLinkTarget(path: string): string {
   }
 }
 
-/** s6rc_servicedir_copy_online: swap a running service's files without restarting it. The
- * supervisor is told `Q` (do not restart, ./down) while the files move, then `U` if it was
- * wanted up. On error the old files are put back. */
-function copyOnline(from: string, to: string, after: () => void): void {
-  let wantUp = false;
-  try {
-    wantUp = readStatus(to).wantUp;
-  } catch { /* not supervised: a plain swap */ }
-  writeControl(to, 'supervise', 'Q');
-  const oldDir = join(to, 'old');
-  rmSync(oldDir, { recursive: true, force: true });
-  mkdirSync(oldDir, 0o755);
-  const saved: string[] = [];
-  try {
-    for (const f of SERVICE_FILES) {
-      if (!exists(join(to, f))) continue;
-      renameSync(join(to, f), join(oldDir, f));
-      saved.push(f);
+/** s6rc_servicedir_copy_online: swap the files of a running service without restarting it.
+ * While its files move, the supervisor is told `Q` (do not restart it, ./down); then `U`
+ * if it was wanted up. The old files wait in `old/` until commit() or rollback(). */
+class OnlineSwap {
+  private readonly oldDir: string;
+  private saved: string[] = [];
+  private wantUp = false;
+  private swapped = false;
+
+  constructor(private readonly dir: string) {
+    this.oldDir = join(dir, 'old');
+  }
+
+  swap(from: string, after: () => void): void {
+    try {
+      this.wantUp = readStatus(this.dir).wantUp;
+    } catch { /* not supervised: a plain swap */ }
+    writeControl(this.dir, 'supervise', 'Q');
+    try {
+      rmSync(this.oldDir, { recursive: true, force: true });
+      mkdirSync(this.oldDir, 0o755);
+      for (const f of SERVICE_FILES) {
+        if (!exists(join(this.dir, f))) continue;
+        renameSync(join(this.dir, f), join(this.oldDir, f));
+        this.saved.push(f);
+      }
+      this.swapped = true;
+      for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(this.dir, f));
+      after();
+    } finally {
+      if (this.wantUp) writeControl(this.dir, 'supervise', 'U');
     }
-    for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(to, f));
-    after();
-    rmSync(oldDir, { recursive: true, force: true });
-  } catch (e) {
-    for (const f of SERVICE_FILES) rmSync(join(to, f), { recursive: true, force: true });
-    for (const f of saved) renameSync(join(oldDir, f), join(to, f));
-    rmSync(oldDir, { recursive: true, force: true });
-    throw e;
-  } finally {
-    if (wantUp) writeControl(to, 'supervise', 'U');
+  }
+
+  commit(): void {
+    rmQuietly(this.oldDir);
+  }
+
+  rollback(): void {
+    if (!this.swapped) {
+      rmQuietly(this.oldDir);
+      return;
+    }
+    writeControl(this.dir, 'supervise', 'Q');
+    try {
+      for (const f of SERVICE_FILES) rmSync(join(this.dir, f), { recursive: true, force: true });
+      for (const f of this.saved) renameSync(join(this.oldDir, f), join(this.dir, f));
+      rmQuietly(this.oldDir);
+    } catch { /* best effort: the error that made us roll back is what gets reported */ }
+    if (this.wantUp) writeControl(this.dir, 'supervise', 'U');
   }
 }

@@ -9,8 +9,9 @@
 //     {"timedout":true}\n comes first when `timeout` (ms, 0 = none) expires.
 // The program runs with the received fds as its stdio, in `cwd`, in a new session, with
 // the runner's environment plus `env`. Exec failures answer exit 127 (not found) or 126,
-// after a message on the client's stderr. A client that disconnects before the end makes
-// the server send SIGTERM then SIGCONT to the program, as s6-sudod does.
+// after a message on the client's stderr. A client that disconnects before the end (or a timeout) makes
+// the server send SIGTERM then SIGCONT to the program and its process group (s6-sudod
+// signals the program only).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, lstatSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -144,11 +145,15 @@ export class OneshotRunner {
     const pid = child.pid;
     let finished = false;
     let timer: NodeJS.Timeout | null = null;
+    // the script leads its own process group: what it started in the foreground goes too
     const stop = (): void => {
-      try {
-        process.kill(pid, 'SIGTERM');
-        process.kill(pid, 'SIGCONT');
-      } catch { /* already dead */ }
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGTERM');
+          process.kill(target, 'SIGCONT');
+          return;
+        } catch { /* no such group: try the process */ }
+      }
     };
     child.on('error', () => { /* exit follows */ });
     child.on('exit', (code, signal) => {
