@@ -122,7 +122,7 @@ function refuseExistingLive(live: string): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new Fatal(111, `unable to stat ${live}: ${errText(e)}`);
   }
-  if (st.isSymbolicLink() && !exists(join(live, '.'))) {
+  if (st.isSymbolicLink() && !exists(live + '/.')) {
     unlinkSync(live);
     return;
   }
