@@ -44,10 +44,36 @@ export interface Failure { i: number; up: boolean; pass: number; outcome: Outcom
 export class Engine {
   private lameDuck = false;
   private passes = 0;
+  private flushPending = false;
+  private writeError: unknown = null;
   private readonly running = new Map<number, Running>();
   readonly failures: Failure[] = [];
 
   constructor(private readonly o: EngineOptions) {}
+
+  /** The state file is rewritten after transitions succeed: once per turn of the event
+   * loop, for all the successes of that turn, so a crash loses at most that turn. */
+  private stateChanged(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    setImmediate(() => {
+      try {
+        this.flushState();
+      } catch (e) {
+        this.writeError = e;
+      }
+    });
+  }
+
+  private flushState(): void {
+    if (!this.flushPending) return;
+    this.flushPending = false;
+    try {
+      writeState(this.o.live, this.o.state);
+    } catch (e) {
+      throw new Fatal(111, `unable to write ${this.o.live}/state: ${errText(e)}`);
+    }
+  }
 
   /** SIGTERM/SIGINT: abort the longrun transitions, start nothing new, finish the rest. */
   interrupt(sig: 'TERM' | 'INT'): void {
@@ -79,6 +105,13 @@ export class Engine {
         if (finished || this.running.size) return;
         finished = true;
         if (timer) clearTimeout(timer);
+        try {
+          if (this.writeError) throw this.writeError;
+          this.flushState();
+        } catch (e) {
+          reject(e);
+          return;
+        }
         // who never got their turn because of a failure (for the summary)
         for (const f of this.failures) if (f.up === up && f.pass === passNo) f.skipped = this.blockedBy(f.i, up, selected, examined);
         resolve(failed);
@@ -133,6 +166,9 @@ export class Engine {
         timer = setTimeout(() => {
           if (finished) return;
           finished = true;
+          try {
+            this.flushState();
+          } catch { /* the timeout is what gets reported */ }
           reject(new Fatal(2, 'timed out'));
         }, Math.max(0, this.o.deadline - Date.now()));
       }
@@ -246,13 +282,7 @@ export class Engine {
       }
     }
     state[i] = up ? 1 : 0;
-    if (dryRun === null) {
-      try {
-        writeState(this.o.live, state);
-      } catch (e) {
-        throw new Fatal(111, `unable to write ${this.o.live}/state: ${errText(e)}`);
-      }
-    }
+    if (dryRun === null) this.stateChanged();
     if (verbosity >= 2) {
       out.info(`${dryRun !== null ? 'simulation: ' : ''}service ${s.name} successfully ${up ? 'started' : 'stopped'} in ${Math.round(ms)} ms`);
     }

@@ -4,9 +4,9 @@
 // state); a oneshot goes to hexad svscan's runner.
 import { accessSync } from 'node:fs';
 import { join } from 'node:path';
-import { Fatal, errText } from '../s6/diag.js';
+import { errText } from '../s6/diag.js';
 import { writeControl } from '../s6/control.js';
-import { SvListener } from '../s6/svlisten.js';
+import { ServiceWatch, TimedOut } from './watch.js';
 
 export type Outcome =
   | { ok: true }
@@ -30,15 +30,15 @@ export function hasNotification(dir: string): boolean {
 /** Up (and ready when the service has notification-fd) or down-and-finished. */
 export function longrunTransition(dir: string, up: boolean, timeout: number): Running {
   const ready = up ? hasNotification(dir) : true;
-  let listener: SvListener;
+  let watch: ServiceWatch;
   try {
-    listener = new SvListener([dir]);
+    watch = new ServiceWatch(dir);
   } catch (e) {
-    return settled({ ok: false, code: 111, detail: e instanceof Fatal ? e.message : errText(e) });
+    return settled({ ok: false, code: 111, detail: `unable to subscribe to events for ${dir}: ${errText(e)}` });
   }
   const r = writeControl(dir, 'supervise', up ? 'u' : 'd');
   if (r.kind !== 'ok') {
-    listener.close();
+    watch.close();
     const why = r.kind === 'not-listening' ? 'supervisor not listening'
       : r.kind === 'bad-dir' ? `something is wrong with the ${dir}/supervise directory` : errText(r.error);
     return settled({ ok: false, code: r.kind === 'error' ? 111 : 100, detail: `unable to control ${dir}: ${why}` });
@@ -49,14 +49,14 @@ export function longrunTransition(dir: string, up: boolean, timeout: number): Ru
     settle = (o) => {
       if (isSettled) return;
       isSettled = true;
-      listener.close();
+      watch.close();
       resolve(o);
     };
   });
   const deadline = timeout ? Date.now() + timeout : Infinity;
-  listener.wait({ up, ready, or: true }, deadline).then(
-    (errors) => settle(errors ? { ok: false, code: 1, detail: `${dir} failed permanently or its supervisor died` } : { ok: true }),
-    (e) => settle(e instanceof Fatal && e.code === 99
+  watch.wait(up, ready, deadline).then(
+    (failed) => settle(failed ? { ok: false, code: 1, detail: `${dir} failed permanently or its supervisor died` } : { ok: true }),
+    (e) => settle(e instanceof TimedOut
       ? { ok: false, code: 99, detail: `timed out after ${timeout} ms`, timedOut: true }
       : { ok: false, code: 111, detail: errText(e) }),
   );
