@@ -2,7 +2,7 @@
 // essential services, signals, locking, diff, and a 100-service graph up and down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexad, hexadAsync, hexadDaemon, sleep, until } from '../helpers.js';
 import { bundle, deps, infoLines, longrun, oneshot, RcEnv, readyLongrun, type Def } from './rc-helpers.js';
@@ -154,4 +154,51 @@ test('engine: 100 longruns in 10 layers of 10 with readiness, up and down', asyn
   assert.equal(down.code, 0, down.stderr);
   assert.deepEqual(env.up(), []);
   writeFileSync(join(env.root, 'done'), '');
+});
+
+test('engine: oneshots run in the supervision tree\'s context, with rc\'s stdio; -v3; timeout-down', async (t) => {
+  const env = await RcEnv.start('hexad');
+  t.after(() => env.stop());
+  const out = join(env.root, 'ctx');
+  env.setup({
+    ctx: oneshot(`/bin/sh -c "echo ctx is up; echo \\"caller=$CALLER_ONLY name=$RC_NAME cwd=$(pwd) parent=$PPID\\" > ${out}"\n`),
+    stubborn: longrun("trap '' TERM\nexec sleep 1000\n", { 'timeout-down': '200\n', 'timeout-kill': '60000\n' }),
+  });
+  const r = hexad(['rc', '-l', env.live, '-v3', 'change', 'ctx'], { env: { ...process.env, CALLER_ONLY: 'yes' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'ctx is up\n', "the script's stdout is rc's");
+  const ctx = readFileSync(out, 'utf8');
+  assert.match(ctx, /^caller= name=ctx cwd=/, "the caller's environment does not reach the script");
+  assert.ok(ctx.includes(`cwd=${realpathSync(env.live)}`));
+  assert.ok(r.stderr.includes('hexad rc: info: bringing selected services up\n'));
+  const again = env.rc(['-v3', 'change', 'ctx']);
+  assert.deepEqual(infoLines(again.stderr), ['hexad rc: info: bringing selected services up', 'hexad rc: info: service s6rc-oneshot-runner: already up',
+    'hexad rc: info: service ctx: already up']);
+  // a longrun that ignores SIGTERM: the down transition times out (and rc does nothing more)
+  assert.equal(env.rc(['change', 'stubborn']).code, 0);
+  const d = env.rc(['-d', 'change', 'stubborn']);
+  assert.equal(d.code, 1);
+  assert.match(d.stderr, /service stubborn: timed out after 200 ms\n.*unable to stop service stubborn: command exited 99\n/);
+  assert.deepEqual(env.up(), ['s6rc-oneshot-runner', 'stubborn', 'ctx']);
+  hexad(['svc', '-k', join(env.scandir, 'stubborn')]);
+  assert.equal(env.rc(['-d', 'change', 'stubborn']).code, 0);
+});
+
+test('status: rcStatus lists the live services of a scan directory with their type and state', async (t) => {
+  const env = await RcEnv.start('hexad');
+  t.after(() => env.stop());
+  env.setup({ web: readyLongrun(), once: oneshot('true\n', { 'flag-essential': '' }) });
+  assert.equal(env.rc(['change', 'web']).code, 0);
+  const { rcStatus } = await import('../../src/rc/status.js');
+  const st = rcStatus(env.scandir);
+  assert.equal(st.length, 1);
+  assert.equal(st[0].live, env.live);
+  assert.equal(st[0].busy, false);
+  assert.deepEqual(st[0].services, [
+    { name: 's6rc-oneshot-runner', type: 'longrun', up: false, essential: false, internal: true },
+    { name: 's6rc-fdholder', type: 'longrun', up: false, essential: false, internal: true },
+    { name: 'web', type: 'longrun', up: true, essential: false, internal: false, link: 'web' },
+    { name: 'once', type: 'oneshot', up: false, essential: true, internal: false },
+  ]);
+  assert.deepEqual(rcStatus(join(env.root, 'nosuch')), []);
 });
