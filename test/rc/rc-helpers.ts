@@ -61,21 +61,21 @@ export class RcEnv {
   }
 
   /** A fresh directory with a running scanner: 'hexad' (with the oneshot runner) or 's6'. */
-  static async start(kind: 'hexad' | 's6' = 'hexad', prefix = 'hexad-rc-'): Promise<RcEnv> {
+  static async start(kind: 'hexad' | 's6' = 'hexad', prefix = 'hexad-rc-', extraEnv: Record<string, string> = {}): Promise<RcEnv> {
     const env = new RcEnv(tmp(prefix));
-    await env.startScanner(kind);
+    await env.startScanner(kind, { ...process.env, ...extraEnv });
     return env;
   }
 
-  async startScanner(kind: 'hexad' | 's6'): Promise<void> {
+  async startScanner(kind: 'hexad' | 's6', environ: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (kind === 's6') {
       requireS6();
-      this.scanner = new Daemon('/usr/bin/s6-svscan', ['-t0', this.scandir]);
-    } else this.scanner = hexadDaemon(['svscan', this.scandir]);
+      this.scanner = new Daemon('/usr/bin/s6-svscan', ['-t0', this.scandir], { env: environ });
+    } else this.scanner = hexadDaemon(['svscan', this.scandir], { env: environ });
     await until('the scanner to listen', () => existsSync(join(this.scandir, '.s6-svscan', 'control')) && isFifoOpen(this.scandir));
     const socket = join(this.scandir, '.s6-svscan', 'hexad-runner');
     if (kind === 'hexad' && !svscanHostsRunner()) {
-      this.runner = new Daemon(process.execPath, [join(ROOT, 'dist/test/rc/runner-host.js'), socket]);
+      this.runner = new Daemon(process.execPath, [join(ROOT, 'dist/test/rc/runner-host.js'), socket], { env: environ });
       await until('the runner socket', () => existsSync(socket));
     } else if (kind === 'hexad') await until('the runner socket', () => existsSync(socket));
   }
