@@ -7,7 +7,7 @@
 // and event fifodir, a oneshot through hexad svscan's runner socket. Nothing is forked per
 // transition, which is where s6-rc spends most of its time.
 import { closeSync, openSync, unlinkSync, constants as C } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as absolute } from 'node:path';
 import { Fatal, errText } from '../s6/diag.js';
 import { FDHOLDER, RUNNER, type Database } from './db.js';
 import { runnerSocket, writeState } from './live.js';
@@ -234,7 +234,7 @@ export class Engine {
     return runOneshot({
       socket: runnerSocket(this.o.scandir),
       argv: (up ? s.up : s.down) ?? [],
-      cwd: this.o.live,
+      cwd: absolute(this.o.live),
       env: { RC_NAME: s.name },
       timeout: t,
     });

@@ -105,7 +105,8 @@ export function planUpdate(old: Database, oldUp: Uint8Array, nw: Database, conv:
       }
       source[x] = i;
       targets[i].push(x);
-      if (oneToOne[i] && old.isLongrun(i) !== nw.isLongrun(x)) restart[i] = 1;
+      // a change of type restarts; so does a conversion from or to an internal service
+      if (oneToOne[i] && (old.isLongrun(i) !== nw.isLongrun(x) || !!old.services[i].internal !== !!nw.services[x].internal)) restart[i] = 1;
     }
   }
 
