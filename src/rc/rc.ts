@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Fatal, errText } from '../s6/diag.js';
 import { readStatus } from '../s6/status.js';
 import { loadDb, type Database } from './db.js';
-import { Engine, type Output } from './engine.js';
+import type { Output } from './engine.js';
 import { readState, scandirOf, takeLiveLocks } from './live.js';
 
 export type RcCommand = 'list' | 'listall' | 'diff' | 'change';
@@ -96,6 +96,7 @@ function diff(db: Database, o: RcOptions, state: Uint8Array): number {
 }
 
 async function change(db: Database, sel: Uint8Array, state: Uint8Array, o: RcOptions): Promise<number> {
+  const { Engine } = await import('./engine.js');   // queries do without it
   const engine = new Engine({
     db, live: o.live, scandir: scandirOf(o.live), state, verbosity: o.verbosity, dryRun: o.dryRun,
     forceStop: o.forceStop, deadline: o.timeout ? Date.now() + o.timeout : Infinity, out: o.out,

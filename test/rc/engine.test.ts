@@ -45,7 +45,12 @@ test('engine: timeout-up, the global -t deadline, and a longrun that never becom
     'after-slow': oneshot('true\n', deps(['slowready'])),
     stuck: never,
     'oneshot-slow': oneshot('sleep 10\n', { 'timeout-up': '200' }),
+    permafail: longrun('exit 1\n', { 'notification-fd': '3\n', finish: '#!/bin/sh\nexit 125\n' }),
   });
+  // a permanent failure (finish exits 125) ends the wait at once
+  const p = env.rc(['change', 'permafail']);
+  assert.equal(p.code, 1);
+  assert.match(p.stderr, /service permafail: .*permafail failed permanently or its supervisor died\n.*unable to start service permafail: command exited 1\n/);
   const r = env.rc(['-v2', 'change', 'after-slow']);
   assert.equal(r.code, 1);
   const lines = infoLines(r.stderr);
