@@ -134,3 +134,34 @@ test('rc-update: conversion file errors and a failed stop pass', async (t) => {
   assert.match(readlinkSync(join(env.live, 'compiled')), /compiled1$/);
   assert.equal(env.rc(['-D', 'change', 'db']).code, 0);
 });
+
+test('rc-update: a renamed pipeline keeps running and keeps its pipe (with a prefix)', async (t) => {
+  const env = await RcEnv.start('hexad');
+  t.after(() => env.stop());
+  const out = join(env.root, 'out');
+  const prod = (consumer: string): Def => longrun('i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.02; done\n', { 'producer-for': `${consumer}\n` });
+  const log = (producer: string): Def => longrun(`exec cat >> ${out}\n`, { 'consumer-for': `${producer}\n`, 'pipeline-name': 'pipe\n' });
+  writeSource(env.src, { prod: prod('log'), log: log('prod') });
+  const { dir: c1 } = env.compile();
+  assert.equal(env.init(c1, ['-p', 'p-']).code, 0);
+  assert.equal(readFileSync(join(env.live, 'servicedirs', 'log', 'hexad-pipe-in'), 'utf8'), 'rc:p-log\n');
+  assert.equal(env.rc(['change', 'pipe']).code, 0);
+  const ticks = (): number[] => (existsSync(out) ? readFileSync(out, 'utf8') : '').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[1]));
+  await until('ticks', () => ticks().length >= 3);
+  const pids = { prod: pidOf(join(env.scandir, 'p-prod')), log: pidOf(join(env.scandir, 'p-log')) };
+  writeSource(join(env.root, 'src2'), { prod: prod('log2'), log2: log('prod') });
+  const { dir: c2 } = env.compile([join(env.root, 'src2')]);
+  writeFileSync(join(env.root, 'conv'), 'log -> log2\n');
+  const u = hexad(['rc-update', '-l', env.live, '-f', join(env.root, 'conv'), c2]);
+  assert.equal(u.code, 0, u.stderr);
+  assert.deepEqual([pidOf(join(env.scandir, 'p-prod')), pidOf(join(env.scandir, 'p-log2'))], [pids.prod, pids.log]);
+  assert.equal(readFileSync(join(env.live, 'servicedirs', 'log2', 'hexad-pipe-in'), 'utf8'), 'rc:p-log\n', 'the pipe keeps its name');
+  assert.equal(readFileSync(join(env.live, 'servicedirs', 'prod', 'hexad-pipe-out'), 'utf8'), 'rc:p-log\n');
+  // the producer restarts: it gets the same pipe, read by the same logger
+  hexad(['svc', '-r', join(env.scandir, 'p-prod')]);
+  await until('ticks from the restarted producer', () => {
+    const all = ticks();
+    return all.filter((n) => n === 1).length === 2 && all[all.length - 1] >= 3;
+  });
+  assert.equal(env.rc(['-da', 'change']).code, 0);
+});
