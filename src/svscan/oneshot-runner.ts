@@ -9,9 +9,9 @@
 //     {"timedout":true}\n comes first when `timeout` (ms, 0 = none) expires.
 // The program runs with the received fds as its stdio, in `cwd`, in a new session, with
 // the runner's environment plus `env`. Exec failures answer exit 127 (not found) or 126,
-// after a message on the client's stderr. A client that disconnects before the end (or a timeout) makes
-// the server send SIGTERM then SIGCONT to the program and its process group (s6-sudod
-// signals the program only).
+// after a message on the client's stderr. A client that disconnects before the end, or a
+// timeout, makes the server send SIGTERM then SIGCONT to the program's process group (s6-sudod
+// signals the program alone; its foreground children would outlive it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, lstatSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

@@ -102,8 +102,9 @@ test('rc-update: conversion file errors and a failed stop pass', async (t) => {
   t.after(() => env.stop());
   const log = join(env.root, 'log');
   const { v1, v2 } = sets(log);
-  env.setup({ ...v1, baddown: oneshot('true\n', { down: '/bin/sh -c "exit 7"\n' }) });
-  writeSource(join(env.root, 'src2'), { ...v2, baddown: oneshot('true\n', { down: '/bin/sh -c "exit 7"\n' }) });
+  const stubborn = longrun("trap '' TERM\nexec sleep 1000\n", { 'timeout-kill': '60000\n' });
+  env.setup({ ...v1, stubborn, baddown: oneshot('true\n', { down: '/bin/sh -c "exit 7"\n' }) });
+  writeSource(join(env.root, 'src2'), { ...v2, stubborn, baddown: oneshot('true\n', { down: '/bin/sh -c "exit 7"\n' }) });
   const { dir: c2 } = env.compile([join(env.root, 'src2')]);
   const conv = join(env.root, 'conv');
   const update = (text: string, args: string[] = []): { code: number | null; stderr: string } => {
@@ -132,6 +133,12 @@ test('rc-update: conversion file errors and a failed stop pass', async (t) => {
   assert.match(r.stderr, /fatal: unable to stop services in the old database: the live state was not switched\n$/);
   assert.equal(readlinkSync(env.live), before);
   assert.match(readlinkSync(join(env.live, 'compiled')), /compiled1$/);
+  // a stop pass that times out: exit 10, nothing switched
+  assert.equal(env.rc(['change', 'stubborn']).code, 0);
+  const slow = update('stubborn restart\n', ['-t', '300']);
+  assert.deepEqual(slow, { code: 10, stderr: `${F}timed out while stopping services in the old database\n` });
+  assert.equal(readlinkSync(env.live), before);
+  hexad(['svc', '-k', join(env.scandir, 'stubborn')]);
   assert.equal(env.rc(['-D', 'change', 'db']).code, 0);
 });
 
