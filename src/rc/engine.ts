@@ -6,11 +6,11 @@
 // Every transition runs in this process: a longrun through its supervisor's control FIFO
 // and event fifodir, a oneshot through hexad svscan's runner socket. Nothing is forked per
 // transition, which is where s6-rc spends most of its time.
-import { closeSync, openSync, unlinkSync, constants as C } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeSync, constants as C } from 'node:fs';
 import { join, resolve as absolute } from 'node:path';
 import { Fatal, errText } from '../s6/diag.js';
 import { FDHOLDER, RUNNER, type Database } from './db.js';
-import { runnerSocket, writeState } from './live.js';
+import { runnerSocket } from './live.js';
 import { runOneshot } from './oneshot-client.js';
 import { connectUnix } from '../native/index.js';
 import { hasNotification, longrunTransition, sendDown, type Outcome, type Running } from './transition.js';
@@ -44,35 +44,28 @@ export interface Failure { i: number; up: boolean; pass: number; outcome: Outcom
 export class Engine {
   private lameDuck = false;
   private passes = 0;
-  private flushPending = false;
-  private writeError: unknown = null;
+  private stateFd = -1;
   private readonly running = new Map<number, Running>();
   readonly failures: Failure[] = [];
 
   constructor(private readonly o: EngineOptions) {}
 
-  /** The state file is rewritten after transitions succeed: once per turn of the event
-   * loop, for all the successes of that turn, so a crash loses at most that turn. */
-  private stateChanged(): void {
-    if (this.flushPending) return;
-    this.flushPending = true;
-    setImmediate(() => {
-      try {
-        this.flushState();
-      } catch (e) {
-        this.writeError = e;
-      }
-    });
-  }
-
-  private flushState(): void {
-    if (!this.flushPending) return;
-    this.flushPending = false;
+  /** Records service i's new state in LIVE/state at once: its byte is rewritten in place, so
+   * the file is accurate after every transition (s6-rc rewrites the whole file each time,
+   * through a rename; one byte per service makes that unnecessary). */
+  private recordState(i: number): void {
     try {
-      writeState(this.o.live, this.o.state);
+      if (this.stateFd < 0) this.stateFd = openSync(join(this.o.live, 'state'), C.O_WRONLY);
+      writeSync(this.stateFd, Buffer.of(this.o.state[i] & 1), 0, 1, i);
     } catch (e) {
       throw new Fatal(111, `unable to write ${this.o.live}/state: ${errText(e)}`);
     }
+  }
+
+  /** Releases the state file (the engine is done with this live directory). */
+  close(): void {
+    if (this.stateFd >= 0) closeSync(this.stateFd);
+    this.stateFd = -1;
   }
 
   /** SIGTERM/SIGINT: abort the longrun transitions, start nothing new, finish the rest. */
@@ -105,13 +98,6 @@ export class Engine {
         if (finished || this.running.size) return;
         finished = true;
         if (timer) clearTimeout(timer);
-        try {
-          if (this.writeError) throw this.writeError;
-          this.flushState();
-        } catch (e) {
-          reject(e);
-          return;
-        }
         // who never got their turn because of a failure (for the summary)
         for (const f of this.failures) if (f.up === up && f.pass === passNo) f.skipped = this.blockedBy(f.i, up, selected, examined);
         resolve(failed);
@@ -166,9 +152,6 @@ export class Engine {
         timer = setTimeout(() => {
           if (finished) return;
           finished = true;
-          try {
-            this.flushState();
-          } catch { /* the timeout is what gets reported */ }
           reject(new Fatal(2, 'timed out'));
         }, Math.max(0, this.o.deadline - Date.now()));
       }
@@ -282,7 +265,7 @@ export class Engine {
       }
     }
     state[i] = up ? 1 : 0;
-    if (dryRun === null) this.stateChanged();
+    if (dryRun === null) this.recordState(i);
     if (verbosity >= 2) {
       out.info(`${dryRun !== null ? 'simulation: ' : ''}service ${s.name} successfully ${up ? 'started' : 'stopped'} in ${Math.round(ms)} ms`);
     }

@@ -7,7 +7,6 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockFile } from '../s6/lockfile.js';
-import { writeAtomic } from '../s6/atomic.js';
 import { Fatal, errText } from '../s6/diag.js';
 
 export const DEFAULT_LIVE = '/run/s6-rc';
@@ -58,10 +57,6 @@ export function readState(live: string, n: number): Uint8Array {
   const s = new Uint8Array(n);
   for (let i = 0; i < n; i++) s[i] = b[i] & 1;
   return s;
-}
-
-export function writeState(live: string, state: Uint8Array): void {
-  writeAtomic(join(live, 'state'), Buffer.from(state.map((x) => x & 1)));
 }
 
 export function readPrefix(live: string): string {

@@ -120,6 +120,7 @@ async function change(db: Database, sel: Uint8Array, state: Uint8Array, o: RcOpt
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
+    engine.close();
   }
 }
 

@@ -236,6 +236,7 @@ async function withSignals<T>(engine: Engine, f: () => Promise<T>): Promise<T> {
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
+    engine.close();
   }
 }
 
