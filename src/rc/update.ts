@@ -207,7 +207,7 @@ export async function rcUpdate(o: UpdateOptions): Promise<number> {
     }
   }
 
-  // 2. the new live directory, with the kept service directories moved in
+  // 2. the new live directory; the services that keep running keep their directories
   if (verbosity >= 2) out.info('updating state and service directories');
   await switchLiveDir(o, old, nw, plan, prefix, scandir, deadline);
 
