@@ -6,17 +6,15 @@
 //   (c) a chain of 100 longruns with readiness
 // Each run is a whole `hexad rc` process (Node start-up included), as s6-rc was timed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync,
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync,
   constants as C } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { OneshotRunner } from '../src/svscan/oneshot-runner.js';
 import { median, ms, printTable, ratio } from './table.js';
 
 const HEXAD = fileURLToPath(new URL('../../bin/hexad.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.env.RC_BENCH_RUNS ?? 10);
 
 type Defs = Record<string, Record<string, string>>;
@@ -99,14 +97,6 @@ function controlOpen(scandir: string): boolean {
   }
 }
 
-const svscanHostsRunner = (): boolean => {
-  try {
-    return readFileSync(join(ROOT, 'dist/src/svscan/scanner.js'), 'utf8').includes('oneshot-runner');
-  } catch {
-    return false;
-  }
-};
-
 interface Result { up: number[]; down: number[] }
 
 async function scenario(scanner: 'hexad' | 's6', defs: Defs): Promise<Result> {
@@ -114,17 +104,11 @@ async function scenario(scanner: 'hexad' | 's6', defs: Defs): Promise<Result> {
   const scandir = join(root, 'scandir');
   mkdirSync(scandir);
   let svscan: ChildProcess | null = null;
-  let runner: OneshotRunner | null = null;
   try {
     svscan = scanner === 'hexad'
       ? spawn(process.execPath, [HEXAD, 'svscan', scandir], { stdio: 'ignore', detached: true })
       : spawn('/usr/bin/s6-svscan', ['-t0', scandir], { stdio: 'ignore', detached: true });
     await until('the scanner', () => controlOpen(scandir));
-    const socket = join(scandir, '.s6-svscan', 'hexad-runner');
-    if (scanner === 'hexad' && !svscanHostsRunner()) {
-      runner = new OneshotRunner(socket, (m) => process.stderr.write(`bench: runner: ${m}\n`));
-      runner.start();
-    }
     writeDefs(join(root, 'src'), defs);
     const compiled = join(root, 'compiled');
     const live = join(root, 'live');
@@ -144,7 +128,6 @@ async function scenario(scanner: 'hexad' | 's6', defs: Defs): Promise<Result> {
     }
     return res;
   } finally {
-    runner?.close();
     if (svscan?.pid) {
       try {
         process.kill(svscan.pid, 'SIGTERM');

@@ -7,6 +7,7 @@ import { isLocked } from '../s6/lockfile.js';
 import { signalName } from '../s6/signals.js';
 import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
+import { rcStatus, type RcLiveStatus } from '../rc/status.js';
 
 export const SCHEMA = 'hexad.status/1';
 
@@ -39,7 +40,12 @@ export interface Overview {
   scandir: string;
   scanner: { running: boolean };
   services: ServiceView[];
+  /** the s6-rc live states on this scan directory: every atomic service, oneshots included */
+  rc: RcLiveStatus[];
 }
+
+/** What rc knows of a longrun, on its service's row. */
+export interface RcMark { type: 'longrun'; state: 'up' | 'down'; live: string }
 
 const iso = (t: Tain): string => new Date(taiToUnixMs(t)).toISOString();
 
@@ -92,19 +98,22 @@ function isDir(p: string): boolean {
 export function scanOverview(scandir: string): Overview {
   const names = readdirSync(scandir).filter((n) => !n.startsWith('.') && isDir(join(scandir, n))).sort();
   const running = (() => { try { return isLocked(join(scandir, '.s6-svscan', 'lock')); } catch { return false; } })();
-  return {
-    schema: SCHEMA,
-    scandir: realpathSync(scandir),
-    scanner: { running },
-    services: names.map((n) => serviceView(n, join(scandir, n))),
-  };
+  const services = names.map((n) => serviceView(n, join(scandir, n)));
+  const rc = (() => { try { return rcStatus(scandir); } catch { return []; } })();
+  for (const live of rc) {
+    for (const r of live.services) {
+      const row = r.link ? services.find((v) => v.name === r.link) : undefined;
+      if (row) row.rc = { type: 'longrun', state: r.up ? 'up' : 'down', live: live.live } satisfies RcMark;
+    }
+  }
+  return { schema: SCHEMA, scandir: realpathSync(scandir), scanner: { running }, services, rc };
 }
 
 /** One service directory alone (`hexad status DIR/svc`). */
 export function singleOverview(name: string, dir: string): Overview {
   const parent = dirname(realpathSync(dir));
   const running = (() => { try { return isLocked(join(parent, '.s6-svscan', 'lock')); } catch { return false; } })();
-  return { schema: SCHEMA, scandir: parent, scanner: { running }, services: [serviceView(name, dir)] };
+  return { schema: SCHEMA, scandir: parent, scanner: { running }, services: [serviceView(name, dir)], rc: [] };
 }
 
 /** Whether DIR is a scan directory (rather than one service directory). */

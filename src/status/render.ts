@@ -1,6 +1,6 @@
 // The human table of `hexad status`: one line per service, loggers and nested services
 // indented under their service, colour only on a terminal.
-import type { Overview, ServiceView } from './collect.js';
+import type { Overview, RcMark, ServiceView } from './collect.js';
 
 const COLOURS = { green: 32, red: 31, yellow: 33, dim: 2 } as const;
 type Colour = keyof typeof COLOURS;
@@ -26,7 +26,8 @@ function row(v: ServiceView, indent: string): { cells: string[]; colour: Colour 
   const last = v.lastExit ? ('code' in v.lastExit ? `exit ${v.lastExit.code}` : v.lastExit.signal) : '-';
   const state = v.state === 'up' && v.paused ? 'paused' : v.state;
   const logger = v.logger ? (v.logger.state === 'up' ? 'up' : v.logger.state) : '-';
-  const extra = typeof v.rc === 'object' && v.rc ? ` [rc ${(v.rc as { type: string }).type}: ${(v.rc as { state: string }).state}]` : '';
+  const rc = v.rc as RcMark | undefined;
+  const extra = rc ? ` (rc: ${rc.state})` : '';
   return {
     cells: [indent + v.name + extra, state, v.pid === null ? '-' : String(v.pid), duration(v.seconds),
       v.state === 'up' && v.readiness ? (v.ready ? 'yes' : 'no') : '-', last, String(v.deaths), v.normallyUp ? 'up' : 'down',
@@ -54,5 +55,14 @@ export function renderTable(o: Overview, colour: boolean): string {
   const paint = (s: string, c: Colour): string => (colour ? `\x1b[${COLOURS[c]}m${s}\x1b[0m` : s);
   const lines = [paint(fmt(HEADER), 'dim'), ...body.map((r) => paint(fmt(r.cells), r.colour))];
   const head = `${o.scandir}: ${o.scanner.running ? 'scanner running' : 'no scanner running'}, ${o.services.length} service${o.services.length === 1 ? '' : 's'}`;
-  return `${head}\n${lines.join('\n')}\n`;
+  return `${head}\n${lines.join('\n')}\n${o.rc.map((l) => renderRc(l, colour)).join('')}`;
+}
+
+/** rc's own view of a live state: every atomic service with its type and state. */
+function renderRc(live: Overview['rc'][number], colour: boolean): string {
+  const user = live.services.filter((s) => !s.internal);
+  const paint = (s: string, up: boolean): string => (colour ? `\x1b[${up ? COLOURS.green : COLOURS.dim}m${s}\x1b[0m` : s);
+  const width = Math.max(7, ...user.map((s) => s.name.length));
+  const lines = user.map((s) => paint(`  ${s.name.padEnd(width)}  ${s.type.padEnd(7)}  ${s.up ? 'up' : 'down'}${s.essential ? '  essential' : ''}`, s.up));
+  return `\nrc ${live.live}${live.busy ? ' (a change is running)' : ''}:\n${lines.join('\n')}\n`;
 }

@@ -1,8 +1,8 @@
 // Shared by the rc tests: source definition sets, a scan directory run by hexad svscan (or
 // Debian's s6-svscan for interop), and the rc commands on them.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, constants as C } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync, constants as C } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Daemon, hexad, hexadDaemon, requireS6, rmrf, tmp, until, ROOT, type Result } from '../helpers.js';
+import { Daemon, hexad, hexadDaemon, requireS6, rmrf, tmp, until, type Result } from '../helpers.js';
 
 /** A service definition: file name -> content (`dependencies.d/x: ''` makes an entry). */
 export type Def = Record<string, string>;
@@ -36,21 +36,11 @@ export const bundle = (members: string[], extra: Def = {}): Def => {
 };
 export const deps = (names: string[]): Def => Object.fromEntries(names.map((n) => [`dependencies.d/${n}`, '']));
 
-/** Does hexad svscan host the oneshot runner itself (once the lead wired it in)? */
-function svscanHostsRunner(): boolean {
-  try {
-    return readFileSync(join(ROOT, 'dist/src/svscan/scanner.js'), 'utf8').includes('oneshot-runner');
-  } catch {
-    return false;
-  }
-}
-
 export class RcEnv {
   readonly src: string;
   readonly scandir: string;
   readonly live: string;
   scanner: Daemon | null = null;
-  runner: Daemon | null = null;
   private compiledCount = 0;
 
   constructor(readonly root: string) {
@@ -74,10 +64,7 @@ export class RcEnv {
     } else this.scanner = hexadDaemon(['svscan', this.scandir], { env: environ });
     await until('the scanner to listen', () => existsSync(join(this.scandir, '.s6-svscan', 'control')) && isFifoOpen(this.scandir));
     const socket = join(this.scandir, '.s6-svscan', 'hexad-runner');
-    if (kind === 'hexad' && !svscanHostsRunner()) {
-      this.runner = new Daemon(process.execPath, [join(ROOT, 'dist/test/rc/runner-host.js'), socket], { env: environ });
-      await until('the runner socket', () => existsSync(socket));
-    } else if (kind === 'hexad') await until('the runner socket', () => existsSync(socket));
+    if (kind === 'hexad') await until('the runner socket', () => existsSync(socket));
   }
 
   /** Compiles the source directory (or `sources`) into a new compiled directory. */
@@ -111,7 +98,6 @@ export class RcEnv {
   async stop(): Promise<void> {
     try {
       await this.scanner?.stop();
-      await this.runner?.stop();
     } finally {
       rmrf(this.root);
     }
