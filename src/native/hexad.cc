@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <spawn.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -320,6 +321,64 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
   return fail(env, "execve", err);
 }
 
+// spawn(path, argv[], env[], cwd | null, fds[], setsid): pid. posix_spawn (glibc: clone with
+// CLONE_VFORK, no copy of the parent's page tables), so starting a service costs the same from a
+// large process as from a small one. Child fd i gets parent fd fds[i] (-1: closed); other fds
+// follow their close-on-exec flag. Signal mask empty, every disposition default, as a new
+// program expects. Exec failures are reported here (ENOENT, EACCES…), not as an exit 127.
+Napi::Value Spawn(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> av, ev;
+  Napi::Array a = info[1].As<Napi::Array>(), e = info[2].As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) av.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  for (uint32_t i = 0; i < e.Length(); i++) ev.push_back(e.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<char *> avp, evp;
+  for (auto &x : av) avp.push_back(const_cast<char *>(x.c_str()));
+  for (auto &x : ev) evp.push_back(const_cast<char *>(x.c_str()));
+  avp.push_back(nullptr);
+  evp.push_back(nullptr);
+  bool hasCwd = info[3].IsString();
+  std::string cwd = hasCwd ? info[3].As<Napi::String>().Utf8Value() : "";
+  Napi::Array fdArr = info[4].As<Napi::Array>();
+  bool setsid = info[5].ToBoolean();
+
+  // Sources are first copied above every target, so that a mapping like 0<-5, 5<-0 works.
+  std::vector<int> temps;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  int err = 0;
+  int n = (int)fdArr.Length();
+  for (int i = 0; i < n && !err; i++) {
+    int src = fdArr.Get((uint32_t)i).As<Napi::Number>().Int32Value();
+    if (src < 0) { posix_spawn_file_actions_addclose(&fa, i); continue; }
+    int t = fcntl(src, F_DUPFD_CLOEXEC, n > 10 ? n : 10);
+    if (t < 0) { err = errno; break; }
+    temps.push_back(t);
+    posix_spawn_file_actions_adddup2(&fa, t, i);
+  }
+  if (!err && hasCwd) err = posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  posix_spawnattr_t at;
+  posix_spawnattr_init(&at);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (setsid) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&at, flags);
+  pid_t pid = -1;
+  if (!err) err = posix_spawn(&pid, path.c_str(), &fa, &at, avp.data(), evp.data());
+  posix_spawnattr_destroy(&at);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int t : temps) close(t);
+  if (err) return fail(env, "posix_spawn", err);
+  return Napi::Number::New(env, pid);
+}
+
 // realtime(): [seconds, nanoseconds] of CLOCK_REALTIME, at full resolution
 Napi::Value Realtime(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -338,6 +397,7 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtime", Napi::Function::New(env, Realtime));
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   exports.Set("lock", Napi::Function::New(env, Lock));
   exports.Set("lockHolder", Napi::Function::New(env, LockHolder));

@@ -21,6 +21,7 @@ interface Addon {
   waitpid(pid: number, noHang: boolean): [number, number] | null;
   execve(path: string, argv: string[], env: string[]): never;
   realtime(): [number, number];
+  spawn(path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number;
   strerror(errno: number): string;
 }
 
@@ -54,6 +55,12 @@ export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: nu
 /** waitpid for processes libuv does not know (children adopted across a re-exec). */
 export const waitpid = (pid: number, noHang: boolean): [number, number] | null => addon.waitpid(pid, noHang);
 export const execve = (path: string, argv: string[], env: string[]): never => addon.execve(path, argv, env);
+
+/** posix_spawn: `fds[i]` becomes the child's fd i (-1 closes it); cwd null keeps ours; setsid
+ * gives it a new session. The child is not libuv's: reap it with waitpid (see
+ * src/supervise/reaper.ts). Throws ENOENT, EACCES… when the exec fails. */
+export const spawnProcess = (path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number =>
+  addon.spawn(path, argv, env, cwd, fds, setsid);
 
 /** CLOCK_REALTIME as [seconds, nanoseconds]. */
 export const realtime = (): [number, number] => addon.realtime();

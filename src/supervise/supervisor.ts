@@ -4,7 +4,6 @@
 // The on-disk interface is s6's exactly: supervise/lock (fcntl write lock), supervise/control
 // (FIFO of command bytes), supervise/status (35 bytes, rewritten through status.new),
 // supervise/death_tally, and the event/ fifodir.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, closeSync, existsSync, fstatSync, ftruncateSync, openSync, realpathSync,
   unlinkSync, writeFileSync, constants as C } from 'node:fs';
 import { Socket } from 'node:net';
@@ -17,9 +16,10 @@ import { recordDeath, MAX_DEATH_TALLY } from '../s6/dtally.js';
 import { ensureFifo, FifoReader } from '../s6/fifo.js';
 import { cleanFifodir, notify, tryMkdir } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
-import { readStatus, wstatExitCode, wstatFromExit, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
+import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
 import { readDownSignal, readUint } from './service-files.js';
+import { abandonChild, spawnWatched } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
@@ -45,7 +45,7 @@ export interface SupervisorOptions {
 
 const INFINITE = -1;
 /** Descriptor numbers beyond any rlimit here: a notification-fd this large cannot be moved. */
-const MAX_FD = 1 << 20;
+const MAX_FD = 1 << 16;
 const CONTROL_BYTES = 'abqhkti12pcyroduDUxOQ';
 const SIGNAL_OF: Record<string, string> = {
   a: 'SIGALRM', b: 'SIGABRT', q: 'SIGQUIT', h: 'SIGHUP', k: 'SIGKILL', t: 'SIGTERM', i: 'SIGINT',
@@ -70,7 +70,8 @@ export class Supervisor {
   private dying = false;
   private running = true;
   private exited = false;
-  private child: ChildProcess | null = null;
+  /** pid of the process (run or finish) whose death we wait for; 0 = none */
+  private childPid = 0;
   private notifySocket: Socket | null = null;
 
   constructor(opts: SupervisorOptions) {
@@ -467,8 +468,8 @@ export class Supervisor {
     this.stopAdoptWatch();
     this.notifySocket?.destroy();
     this.notifySocket = null;
-    this.child?.removeAllListeners('exit');
-    this.child = null;
+    if (this.childPid) abandonChild(this.childPid);
+    this.childPid = 0;
     this.release();
     this.event('x');
     this.opts.onExit?.(this);
@@ -515,44 +516,33 @@ export class Supervisor {
         return;
       }
     }
-    const stdio: (number | 'ignore')[] = [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr];
+    const fds: number[] = [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr];
     if (notifyPipe && notif !== null) {
-      while (stdio.length <= notif) stdio.push('ignore');
-      stdio[notif] = notifyPipe[1];
+      while (fds.length <= notif) fds.push(-1);
+      fds[notif] = notifyPipe[1];
     }
     let file = './run';
-    let args = [this.name];
-    let argv0 = 'run';
+    let argv = ['run', this.name];
     if (lockFd !== null) {
       // as s6 HEAD does through s6-setlock: a helper takes the lock at fd N, then execs run
       file = process.execPath;
-      argv0 = process.execPath;
-      args = [HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', this.name];
+      argv = [process.execPath, HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', this.name];
     }
-    let child: ChildProcess;
+    let pid: number;
     try {
-      child = spawn(file, args, { argv0, cwd: this.dir, detached: true, stdio });
+      pid = spawnWatched(file, argv, this.dir, fds, (wstat) => this.onChildExit(pid, wstat));
     } catch (e) {
       if (notifyPipe) { closeSync(notifyPipe[0]); closeSync(notifyPipe[1]); }
       this.spawnFailed('exec run', e);
       return;
     }
     if (notifyPipe) closeSync(notifyPipe[1]);
-    if (child.pid === undefined) {
-      // libuv reports the exec failure at once; its 'error' event follows on the next tick
-      if (notifyPipe) closeSync(notifyPipe[0]);
-      this.setTimeout(10_000);
-      child.once('error', (e) => this.spawnFailed('exec run', e));
-      return;
-    }
-    this.child = child;
-    child.on('error', () => { /* reported through 'exit' */ });
-    child.on('exit', (code, sig) => this.onChildExit(child, wstatFromExit(code, sig ? signalNumber(sig) : null)));
+    this.childPid = pid;
     if (notifyPipe) this.watchReadiness(notifyPipe[0]);
     this.setTimeout(INFINITE);
     this.nextStart = 0;
     this.state = State.Up;
-    this.status.pid = child.pid;
+    this.status.pid = pid;
     this.status.ready = false;
     this.status.stamp = taiNow();
     this.announce();
@@ -617,9 +607,9 @@ export class Supervisor {
     sock.on('error', done);
   }
 
-  private onChildExit(child: ChildProcess, wstat: number): void {
-    if (this.child !== child) return;
-    this.child = null;
+  private onChildExit(pid: number, wstat: number): void {
+    if (this.childPid !== pid) return;
+    this.childPid = 0;
     this.lastWstat = wstat;
     this.dispatch('chld');
   }
@@ -653,21 +643,20 @@ export class Supervisor {
     const signaled = wstatSignaled(s.wstat);
     const a = String(signaled ? 256 : wstatExitCode(s.wstat));
     const b = String(signaled ? wstatSignal(s.wstat) : 0);
-    let child: ChildProcess | null = null;
+    let finishPid = 0;
     if (existsSync(join(this.dir, 'finish'))) {
       try {
-        child = spawn('./finish', [a, b, this.name], {
-          argv0: 'finish', cwd: this.dir, detached: true, stdio: [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr],
+        finishPid = spawnWatched('./finish', ['finish', a, b, this.name], this.dir, [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr], (wstat) => {
+          if (this.childPid !== finishPid) return;
+          this.childPid = 0;
+          this.finishWstat = wstat;
+          this.dispatch('chld');
         });
       } catch {
-        child = null;
-      }
-      if (child && child.pid === undefined) {
-        child.on('error', () => { /* exec failure: an exit 127, as the 2.11 forked child does */ });
-        child = null;
+        finishPid = 0; // exec failure: an exit 127, as the 2.11 forked child does
       }
     }
-    if (!child) {
+    if (!finishPid) {
       // 2.11 forks a child whose exec of ./finish fails: `d`, then `D` on its death.
       s.pid = 0;
       s.finishing = false;
@@ -678,15 +667,8 @@ export class Supervisor {
       if (last) this.bail();
       return;
     }
-    this.child = child;
-    child.on('error', () => { /* reported through 'exit' */ });
-    child.on('exit', (code, sig) => {
-      if (this.child !== child) return;
-      this.child = null;
-      this.finishWstat = wstatFromExit(code, sig ? signalNumber(sig) : null);
-      this.dispatch('chld');
-    });
-    s.pid = child.pid!;
+    this.childPid = finishPid;
+    s.pid = finishPid;
     s.finishing = true;
     this.state = last ? State.LastFinish : State.Finish;
     this.announce();

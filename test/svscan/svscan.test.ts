@@ -41,8 +41,7 @@ describe('svscan', { timeout: 120_000 }, () => {
     sleeper(join(sc, '.hidden'));
     writeFileSync(join(sc, 'file'), 'not a service');
     await svscan(t, sc);
-    await serviceUp(join(sc, 'a'));
-    await serviceUp(join(sc, 'b'));
+    await until('both running', () => countProcs('sleep', a).length && countProcs('sleep', b).length);
     await sleep(300);
     assert.equal(countProcs('sleep', a).length, 1);
     assert.equal(countProcs('sleep', b).length, 1, 'one supervisor for two names of one directory');
@@ -84,7 +83,9 @@ describe('svscan', { timeout: 120_000 }, () => {
     await serviceUp(join(sc, 'y'));
     assert.equal(countProcs('sleep', x).length + countProcs('sleep', y).length, 2);
     const sc2 = scandir();
+    sleeper(join(sc2, 'first'));
     const d2 = await svscan(t, sc2);
+    await serviceUp(join(sc2, 'first')); // the initial scan is over
     sleeper(join(sc2, 'p'));
     await sleep(200);
     assert.ok(!existsSync(join(sc2, 'p', 'supervise')), 'no rescan without -t');
@@ -111,7 +112,7 @@ describe('svscan', { timeout: 120_000 }, () => {
     ctl(sc, '-n');
     await until('stopped', () => countProcs('sleep', n).length === 0 && !lockHeld(target));
     assert.equal(readStatus(target).pid, 0, 'the stale status stays on disk');
-    assert.equal(countProcs('sleep', other).length, 1);
+    await until('the other service runs on', () => countProcs('sleep', other).length === 1);
     // -h: rescan, then kill what is gone
     const t2 = join(root, `svc${seq}b`);
     const m = sleeper(t2);
@@ -135,7 +136,7 @@ describe('svscan', { timeout: 120_000 }, () => {
     assert.ok(Date.now() - gone >= 700);
     const pid2 = await serviceUp(join(sc, 's'));
     assert.notEqual(pid, pid2);
-    assert.equal(countProcs('sleep', n).length, 1);
+    await until('one copy running', () => countProcs('sleep', n).length === 1);
   });
 
   test('svscanctl -t: every service down, loggers drained, finish run, exit 0', async () => {
@@ -171,7 +172,7 @@ describe('svscan', { timeout: 120_000 }, () => {
     const d = hexadDaemon(['svscan', sc]);
     try {
       await scanning(sc);
-      await serviceUp(join(sc, 'a'));
+      await until('running', () => countProcs('sleep', n).length === 1);
       ctl(sc, '-b');
       await d.wait();
       assert.ok(existsSync(join(sc, 'finished')));

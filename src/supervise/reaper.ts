@@ -1,0 +1,41 @@
+// Children started with the addon's posix_spawn are not libuv's, so nobody else waits for
+// them: on every SIGCHLD each one is polled with waitpid(WNOHANG), which also gives the raw
+// wait status s6 stores (core-dump bit included).
+import { spawnProcess, waitpid } from '../native/index.js';
+
+type OnExit = (wstat: number) => void;
+const children = new Map<number, OnExit>();
+let listening = false;
+let environ: string[] | null = null;
+
+function reap(): void {
+  for (const [pid, onExit] of children) {
+    let r: [number, number] | null;
+    try {
+      r = waitpid(pid, true);
+    } catch {
+      children.delete(pid); // not (or no longer) our child
+      continue;
+    }
+    if (!r) continue;
+    children.delete(pid);
+    onExit(r[1]);
+  }
+}
+
+/** Starts a program (see spawnProcess) and calls `onExit` with its raw wait status. */
+export function spawnWatched(path: string, argv: string[], cwd: string, fds: number[], onExit: OnExit): number {
+  if (!listening) {
+    process.on('SIGCHLD', reap);
+    listening = true;
+  }
+  environ ??= Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  const pid = spawnProcess(path, argv, environ, cwd, fds, true);
+  children.set(pid, onExit);
+  return pid;
+}
+
+/** Keeps reaping `pid` but drops its callback (a supervisor that left its service running). */
+export function abandonChild(pid: number): void {
+  if (children.has(pid)) children.set(pid, () => { /* nobody supervises it any more */ });
+}
