@@ -1,10 +1,10 @@
 // An instanced service under a running outer scanner (hexad's or Debian's), and the checks
 // the instance tests share: processes left behind, FIFOs, the state of an instance.
-import { lstatSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocked } from '../../src/s6/lockfile.js';
 import { readStatus } from '../../src/s6/status.js';
-import { Daemon, hexad, hexadDaemon, processAlive, run, sleep, until, type Result } from '../helpers.js';
+import { Daemon, hexad, hexadDaemon, processAlive, run, serviceDir, sleep, until, type Result } from '../helpers.js';
 
 export type Impl = 'hexad' | 's6';
 
@@ -48,29 +48,49 @@ export function cmdline(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').slice(0, -1);
 }
 
-/** A running instanced service: `scan/NAME` under an outer scanner. */
+/** An outer scan directory holding instanced services (made by hexad's or Debian's
+ * instance-maker), and its scanner (hexad's or Debian's). */
 export class Tree {
   readonly scan: string;
-  readonly svc: string;
+  private readonly services: string[] = [];
   private d: Daemon | null = null;
 
-  constructor(readonly root: string, readonly name = 'inst') {
+  constructor(readonly root: string) {
     this.scan = join(root, 'scan');
-    this.svc = join(this.scan, name);
+    mkdirSync(this.scan, { recursive: true });
   }
 
-  /** Starts the outer scanner and waits until the nested one holds its lock. */
+  /** Makes scan/NAME from a template with these files; returns its path. */
+  make(name: string, files: Record<string, string>, opts: { maker?: Impl; args?: string[] } = {}): string {
+    const tpl = serviceDir(join(this.root, `template-${name}`), files);
+    const svc = join(this.scan, name);
+    const r = opts.maker === 's6'
+      ? run('/usr/bin/s6-instance-maker', [...(opts.args ?? []), tpl, svc])
+      : hexad(['instance-maker', ...(opts.args ?? []), tpl, svc]);
+    if (r.code !== 0) throw new Error(`instance-maker failed: ${r.stderr}`);
+    this.services.push(svc);
+    return svc;
+  }
+
+  /** Starts the outer scanner and waits until every nested scanner holds its lock. */
   async start(impl: Impl = 'hexad'): Promise<void> {
     this.d = impl === 'hexad' ? hexadDaemon(['svscan', this.scan]) : new Daemon('/usr/bin/s6-svscan', [this.scan]);
-    await until(`nested scanner of ${this.svc} running`, () => isLocked(join(this.svc, 'instance', '.s6-svscan', 'lock')));
+    for (const svc of this.services) {
+      await until(`nested scanner of ${svc} running (${this.stderr})`, () => isLocked(join(svc, 'instance', '.s6-svscan', 'lock')));
+    }
   }
 
   get stderr(): string {
     return this.d?.stderr ?? '';
   }
 
+  /** The pid of the nested scanner of an instanced service (its run, exec'd into svscan). */
+  scannerPid(svc: string): number {
+    return readStatus(svc).pid;
+  }
+
   /** Brings everything down (SIGTERM to the outer scanner: the tree stops in order) and
-   * checks that no process is left under the root; stragglers are killed and reported. */
+   * returns the processes still left under the root afterwards (killed). */
   async stop(): Promise<number[]> {
     if (this.d) {
       this.d.kill('SIGTERM');
