@@ -1,7 +1,7 @@
 import { getopt, uintArg, UsageError } from './getopt.js';
 import { makeInstancedService, parseRcNames } from '../instance/maker.js';
-import { SETUIDGID } from '../instance/scripts.js';
-import { setuidgidExec } from '../instance/setuidgid.js';
+import { HEXAD_BIN, SETUIDGID } from '../instance/scripts.js';
+import { switchUser } from '../instance/setuidgid.js';
 import type { LoggerSettings } from '../instance/scripts.js';
 
 export const usage = '[ -c max ] [ -u user ] [ -l loguser ] [ -L logdir ] [ -t stamptype ] [ -n nfiles ] [ -s filesize ] [ -S maxsize ] [ -P prefix ] [ -r service[/logger[/pipeline]] ] template dir';
@@ -15,9 +15,13 @@ function u64Arg(v: string | undefined): bigint {
   return n;
 }
 
-export default function main(args: string[]): number {
-  // hidden: what generated run scripts use to run as -u / -l users
-  if (args[0] === SETUIDGID) return setuidgidExec(args.slice(1));
+export default async function main(args: string[]): Promise<number | void> {
+  // hidden: what generated run scripts use to run a hexad command as the -u / -l user
+  if (args[0] === SETUIDGID) {
+    const command = switchUser(args.slice(1));
+    const { run } = await import('./main.js');
+    return run([process.execPath, HEXAD_BIN, ...command]);
+  }
   const { opts, rest } = getopt(args, 'u:l:L:c:t:n:s:S:P:r:');
   let user: string | undefined;
   let max = 500;

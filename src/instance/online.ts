@@ -35,7 +35,12 @@ export function runningScandir(service: string): string {
  * with -u), it acts as that user, so the copies and event directories are theirs. */
 export function actAsOwner(scandir: string): void {
   if (process.geteuid?.() !== 0) return;
-  const st = statSync(scandir);
+  let st;
+  try {
+    st = statSync(scandir);
+  } catch {
+    return; // the command itself reports what is missing
+  }
   if (st.uid === 0) return;
   try {
     process.setgroups!([st.gid]);

@@ -1,12 +1,12 @@
 // The helper behind generated run scripts with -u / -l: as root, give some directories to
-// the account, become it, then exec `hexad COMMAND…` (s6-setuidgid's job in s6's scripts).
-import { execve } from '../native/index.js';
+// the account, then become it (s6-setuidgid's job in s6's scripts). The command that follows
+// runs in the same process: an exec from Node would lose the inherited descriptors (Node marks
+// them close-on-exec at start-up), the readiness fd 3 among them.
 import { Fatal, fatalSys } from '../s6/diag.js';
-import { HEXAD_BIN } from './scripts.js';
 import { becomeUser, lookupUser, ownDir } from './user.js';
 
-/** args: USER [--own DIR]… -- COMMAND ARGS… */
-export function setuidgidExec(args: string[]): never {
+/** Parses `USER [--own DIR]… [--] COMMAND ARGS…`, does the switch, returns the command. */
+export function switchUser(args: string[]): string[] {
   const user = args[0];
   let i = 1;
   const own: string[] = [];
@@ -31,10 +31,5 @@ export function setuidgidExec(args: string[]): never {
   } catch (e) {
     throw fatalSys(111, `become ${user}`, e);
   }
-  const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
-  try {
-    return execve(process.execPath, [process.execPath, HEXAD_BIN, ...command], env);
-  } catch (e) {
-    throw fatalSys(111, `exec ${process.execPath}`, e);
-  }
+  return command;
 }
