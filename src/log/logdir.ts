@@ -56,7 +56,6 @@ export class Logdir implements LineSink {
   private open = new OutBuf(1 << 16);
   private openOff = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  private child: ChildProcess | null = null;
   private readonly namer = new ArchiveNamer();
   /** the logger is stopping: a failing processor is not retried */
   private exiting = false;
@@ -412,12 +411,10 @@ export class Logdir implements LineSink {
     } finally {
       for (const fd of fds) closeSync(fd);
     }
-    this.child = child;
     let done = false;
     const end = (ok: boolean, crashed: boolean): void => {
       if (done) return;
       done = true;
-      this.child = null;
       if (ok) {
         this.rstate = Rot.SyncProcessed;
         this.rotate();

@@ -296,15 +296,28 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
   for (auto &s : ev) evp.push_back(const_cast<char *>(s.c_str()));
   avp.push_back(nullptr);
   evp.push_back(nullptr);
-  sigset_t all;
-  sigemptyset(&all);
+  // A fresh program expects default dispositions and an empty mask; if the exec fails, Node
+  // must get its own handlers back (libuv's SIGCHLD, the profiler's SIGPROF, SIGPIPE ignored).
+  struct sigaction saved[NSIG];
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigset_t none, oldmask;
+  sigemptyset(&none);
   for (int s = 1; s < NSIG; s++) {
     if (s == SIGKILL || s == SIGSTOP) continue;
-    signal(s, SIG_DFL);
+    sigaction(s, &dfl, &saved[s]);
   }
-  sigprocmask(SIG_SETMASK, &all, nullptr);
+  sigprocmask(SIG_SETMASK, &none, &oldmask);
   execve(path.c_str(), avp.data(), evp.data());
-  return fail(env, "execve", errno);
+  int err = errno;
+  for (int s = 1; s < NSIG; s++) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    sigaction(s, &saved[s], nullptr);
+  }
+  sigprocmask(SIG_SETMASK, &oldmask, nullptr);
+  return fail(env, "execve", err);
 }
 
 // realtime(): [seconds, nanoseconds] of CLOCK_REALTIME, at full resolution

@@ -10,6 +10,7 @@ import { tryLockFile } from '../s6/lockfile.js';
 import { readStatus } from '../s6/status.js';
 import { findOrphan } from '../supervise/orphan.js';
 import { Supervisor, type Stdio } from '../supervise/supervisor.js';
+import { OneshotRunner } from './oneshot-runner.js';
 import { PipeRegistry, reopenPipe, type HeldPipe } from './pipes.js';
 
 export const SPECIAL_LOGGER = 's6-svscan-log';
@@ -63,6 +64,7 @@ export class Scanner {
   private devNullOut = -1;
   private lockFd = -1;
   private control: FifoReader | null = null;
+  private runner: OneshotRunner | null = null;
   private scanTimer: NodeJS.Timeout | null = null;
   private scanTimerAt = Infinity;
   private periodic: NodeJS.Timeout | null = null;
@@ -108,6 +110,14 @@ export class Scanner {
       }
     } finally {
       process.umask(umask);
+    }
+    // s6-rc's oneshots run as children of the tree: `hexad rc` hands them to this runner
+    this.runner = new OneshotRunner('.s6-svscan/hexad-runner', this.opts.warn);
+    try {
+      this.runner.start();
+    } catch (e) {
+      this.opts.warn(`unable to start the oneshot runner: ${errText(e)}`);
+      this.runner = null;
     }
     this.devNullIn = openSync('/dev/null', C.O_RDONLY);
     this.devNullOut = openSync('/dev/null', C.O_WRONLY);
@@ -184,6 +194,8 @@ export class Scanner {
   }
 
   private finished(): void {
+    this.runner?.close();
+    this.runner = null;
     this.pipes.closeAll();
     this.opts.onStopped(this.waitAll);
   }

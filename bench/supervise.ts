@@ -1,0 +1,115 @@
+// `npm run bench -- supervise`: one supervisor, hexad's against Debian's s6-supervise, in the
+// same run: (a) start of a supervisor until its service runs; explicit start (`u`) until the
+// service runs; kill -9 of a service ready for over 1 s until the new process runs;
+// (b) round trip of `svc -r -wU`; (c) memory of one supervisor. Times are measured from the
+// supervisor's own `u` event, read by this process through the event/ fifodir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeControl } from '../src/s6/control.js';
+import { readStatus } from '../src/s6/status.js';
+import { isLocked } from '../src/s6/lockfile.js';
+import { median, ms, printTable, ratio } from './table.js';
+import { EventClock, HEXAD, hasS6, memoryOf, sleep, tempDir, timed } from './util.js';
+
+const RUNS = Number(process.env.HEXAD_BENCH_RUNS ?? 10);
+type Impl = 'hexad' | 's6';
+
+function serviceDir(dir: string, down: boolean): void {
+  rmSync(dir, { recursive: true, force: true });
+  new EventClock([dir], 'x').close(); // creates dir and event/
+  writeFileSync(join(dir, 'run'), '#!/bin/sh\necho >&3\nexec sleep 100000\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'notification-fd'), '3\n');
+  if (down) writeFileSync(join(dir, 'down'), '');
+}
+
+function startSupervisor(impl: Impl, dir: string): ChildProcess {
+  return impl === 'hexad'
+    ? spawn(process.execPath, [HEXAD, 'supervise', dir], { stdio: 'ignore' })
+    : spawn('/usr/bin/s6-supervise', [dir], { stdio: 'ignore' });
+}
+
+async function stopSupervisor(child: ChildProcess, dir: string): Promise<void> {
+  writeControl(dir, 'supervise', 'dx');
+  await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+}
+
+async function waitFor(what: () => boolean): Promise<void> {
+  while (!what()) await sleep(2);
+}
+
+interface Figures { cold: number[]; explicit: number[]; restart: number[]; svc: number[]; mem: ReturnType<typeof memoryOf> }
+
+async function measure(impl: Impl, root: string): Promise<Figures> {
+  const f: Figures = { cold: [], explicit: [], restart: [], svc: [], mem: { rssKb: 0, pssKb: 0, anonKb: 0 } };
+  const dir = join(root, impl);
+  for (let i = 0; i < RUNS; i++) {
+    // (a) cold: supervisor start -> service spawned
+    serviceDir(dir, false);
+    const clock = new EventClock([dir], 'u');
+    const t0 = performance.now();
+    const sup = startSupervisor(impl, dir);
+    f.cold.push((await clock.done) - t0);
+    clock.close();
+    await waitFor(() => readStatus(dir).ready);
+    // (a) kill -9 of a service ready for more than 1 s -> new process
+    await sleep(1100);
+    const again = new EventClock([dir], 'u');
+    const t1 = performance.now();
+    process.kill(readStatus(dir).pid, 'SIGKILL');
+    f.restart.push((await again.done) - t1);
+    again.close();
+    // (a) explicit start from down
+    writeControl(dir, 'supervise', 'd');
+    await waitFor(() => readStatus(dir).pid === 0 && readStatus(dir).ready);
+    const up = new EventClock([dir], 'u');
+    const t2 = performance.now();
+    writeControl(dir, 'supervise', 'u');
+    f.explicit.push((await up.done) - t2);
+    up.close();
+    // (b) svc -r -wU round trip, the service ready for more than 1 s
+    await waitFor(() => readStatus(dir).ready);
+    await sleep(1100);
+    f.svc.push(impl === 'hexad'
+      ? await timed(process.execPath, [HEXAD, 'svc', '-r', '-wU', dir])
+      : await timed('/usr/bin/s6-svc', ['-r', '-wU', dir]));
+    if (i === RUNS - 1) f.mem = memoryOf(sup.pid!);
+    await stopSupervisor(sup, dir);
+    await waitFor(() => !isLocked(join(dir, 'supervise', 'lock')));
+  }
+  return f;
+}
+
+export default async function main(): Promise<void> {
+  const root = tempDir('hexad-bench-supervise-');
+  try {
+    const h = await measure('hexad', root);
+    const s = hasS6() ? await measure('s6', root) : null;
+    const nodeStart: number[] = [];
+    const hexadStart: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      nodeStart.push(await timed(process.execPath, ['-e', '0']));
+      hexadStart.push(await timed(process.execPath, [HEXAD, '--version']));
+    }
+    const row = (what: string, a: number[], b: number[] | undefined): string[] =>
+      [what, ms(median(a)), b ? ms(median(b)) : 'n/a', b ? ratio(median(a), median(b)) : 'n/a'];
+    process.stdout.write(`Medians of ${RUNS} runs, in ms (ratio = hexad / s6; below 1 is faster).\n\n`);
+    printTable(['measure', 'hexad', 's6 2.11.3.2', 'ratio'], [
+      row('(a) supervisor start -> service spawned', h.cold, s?.cold),
+      row('(a) explicit start (u) -> service spawned', h.explicit, s?.explicit),
+      row('(a) kill -9 of a ready service -> new process', h.restart, s?.restart),
+      row('(b) svc -r -wU round trip (whole command)', h.svc, s?.svc),
+      ['node -e 0 (Node start-up alone)', ms(median(nodeStart)), '', ''],
+      ['hexad --version (start-up of a hexad command)', ms(median(hexadStart)), '', ''],
+    ]);
+    process.stdout.write('\n');
+    const kb = (n: number): string => `${(n / 1024).toFixed(1)} MB`;
+    printTable(['(c) memory of one supervisor', 'hexad', 's6 2.11.3.2', 'ratio'], [
+      ['RSS', kb(h.mem.rssKb), s ? kb(s.mem.rssKb) : 'n/a', s ? ratio(h.mem.rssKb, s.mem.rssKb) : 'n/a'],
+      ['PSS', kb(h.mem.pssKb), s ? kb(s.mem.pssKb) : 'n/a', s ? ratio(h.mem.pssKb, s.mem.pssKb) : 'n/a'],
+      ['anonymous', kb(h.mem.anonKb), s ? kb(s.mem.anonKb) : 'n/a', s ? ratio(h.mem.anonKb, s.mem.anonKb) : 'n/a'],
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

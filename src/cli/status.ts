@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { getopt, UsageError } from './getopt.js';
+import { Fatal, fatalSys } from '../s6/diag.js';
+import { isScanDir, scanOverview, singleOverview, type Overview } from '../status/collect.js';
+import { renderTable } from '../status/render.js';
+
+export const usage = '[ --json ] [ --color | --no-color ] [ scandir | servicedir ]';
+
+export default function main(args: string[]): number {
+  const { opts, rest } = getopt(args, '', [
+    { name: 'json', arg: false }, { name: 'color', arg: false }, { name: 'no-color', arg: false },
+  ]);
+  if (rest.length > 1) throw new UsageError();
+  const json = opts.some(([o]) => o === 'json');
+  const colour = opts.some(([o]) => o === 'color') || (!opts.some(([o]) => o === 'no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const dir = rest[0] ?? '.';
+  if (!existsSync(dir)) throw new Fatal(111, `unable to open ${dir}: No such file or directory`);
+  let overview: Overview;
+  try {
+    overview = isScanDir(dir)
+      ? scanOverview(dir)
+      : singleOverview(basename(dir), dir);
+  } catch (e) {
+    throw fatalSys(111, `read ${dir}`, e);
+  }
+  process.stdout.write(json ? JSON.stringify(overview, null, 2) + '\n' : renderTable(overview, colour));
+  return 0;
+}

@@ -1,0 +1,122 @@
+// What `hexad status` shows, read from the s6 on-disk interface only (status, down, death_tally,
+// the supervise lock), so it works on a hexad scan directory and on an s6 one alike.
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readDeathTally, MAX_DEATH_TALLY } from '../s6/dtally.js';
+import { isLocked } from '../s6/lockfile.js';
+import { signalName } from '../s6/signals.js';
+import { isUp, readStatus } from '../s6/status.js';
+import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
+import { rcStatus, type RcLiveStatus } from '../rc/status.js';
+
+export const SCHEMA = 'hexad.status/1';
+
+export type LastExit = { code: number } | { signal: string } | null;
+
+export interface ServiceView {
+  name: string;
+  path: string;
+  supervised: boolean;
+  state: 'up' | 'down' | 'finishing' | 'unsupervised';
+  pid: number | null;
+  since: string | null;
+  seconds: number | null;
+  /** has a notification-fd: readiness is reported */
+  readiness: boolean;
+  ready: boolean;
+  readySince: string | null;
+  paused: boolean;
+  wantUp: boolean;
+  normallyUp: boolean;
+  lastExit: LastExit;
+  deaths: number;
+  logger: ServiceView | null;
+  /** extensions add their own keys: `instances`, `rc` */
+  [extra: string]: unknown;
+}
+
+export interface Overview {
+  schema: typeof SCHEMA;
+  scandir: string;
+  scanner: { running: boolean };
+  services: ServiceView[];
+  /** the s6-rc live states on this scan directory: every atomic service, oneshots included */
+  rc: RcLiveStatus[];
+}
+
+/** What rc knows of a longrun, on its service's row. */
+export interface RcMark { type: 'longrun'; state: 'up' | 'down'; live: string }
+
+const iso = (t: Tain): string => new Date(taiToUnixMs(t)).toISOString();
+
+/** One service directory's view (a logger's too). */
+export function serviceView(name: string, dir: string): ServiceView {
+  const path = (() => { try { return realpathSync(dir); } catch { return dir; } })();
+  const normallyUp = !existsSync(join(dir, 'down'));
+  const supervised = (() => { try { return isLocked(join(dir, 'supervise', 'lock')); } catch { return false; } })();
+  const base: ServiceView = {
+    name, path, supervised, state: 'unsupervised', pid: null, since: null, seconds: null,
+    readiness: existsSync(join(dir, 'notification-fd')), ready: false,
+    readySince: null, paused: false, wantUp: normallyUp, normallyUp, lastExit: null, deaths: 0, logger: null,
+  };
+  const logDir = join(dir, 'log');
+  if (name.split('/').length === 1 && isDir(logDir)) base.logger = serviceView(`${name}/log`, logDir);
+  if (!supervised) return base;
+  let st;
+  try {
+    st = readStatus(dir);
+  } catch {
+    return base;
+  }
+  const now = taiNow();
+  const tally = (() => { try { return readDeathTally(dir, MAX_DEATH_TALLY); } catch { return []; } })();
+  const last = tally.at(-1);
+  return {
+    ...base,
+    state: isUp(st) ? 'up' : st.finishing ? 'finishing' : 'down',
+    pid: isUp(st) ? st.pid : null,
+    since: iso(st.stamp),
+    seconds: secondsSince(st.stamp, now),
+    ready: st.ready && st.pid !== 0 && !st.finishing,
+    readySince: st.ready ? iso(st.readyStamp) : null,
+    paused: st.paused && isUp(st),
+    wantUp: st.wantUp,
+    lastExit: last ? (last.sig ? { signal: signalName(last.sig) } : { code: last.exitCode }) : null,
+    deaths: tally.length,
+  };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Every service of a scan directory, sorted by name (entries as s6-svscan counts them). */
+export function scanOverview(scandir: string): Overview {
+  const names = readdirSync(scandir).filter((n) => !n.startsWith('.') && isDir(join(scandir, n))).sort();
+  const running = (() => { try { return isLocked(join(scandir, '.s6-svscan', 'lock')); } catch { return false; } })();
+  const services = names.map((n) => serviceView(n, join(scandir, n)));
+  const rc = (() => { try { return rcStatus(scandir); } catch { return []; } })();
+  for (const live of rc) {
+    for (const r of live.services) {
+      const row = r.link ? services.find((v) => v.name === r.link) : undefined;
+      if (row) row.rc = { type: 'longrun', state: r.up ? 'up' : 'down', live: live.live } satisfies RcMark;
+    }
+  }
+  return { schema: SCHEMA, scandir: realpathSync(scandir), scanner: { running }, services, rc };
+}
+
+/** One service directory alone (`hexad status DIR/svc`). */
+export function singleOverview(name: string, dir: string): Overview {
+  const parent = dirname(realpathSync(dir));
+  const running = (() => { try { return isLocked(join(parent, '.s6-svscan', 'lock')); } catch { return false; } })();
+  return { schema: SCHEMA, scandir: parent, scanner: { running }, services: [serviceView(name, dir)], rc: [] };
+}
+
+/** Whether DIR is a scan directory (rather than one service directory). */
+export function isScanDir(dir: string): boolean {
+  return existsSync(join(dir, '.s6-svscan')) || !existsSync(join(dir, 'run'));
+}

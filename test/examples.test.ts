@@ -1,0 +1,14 @@
+// The README's first command: `npm start` brings the example tree up and prints the table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ROOT, run } from './helpers.js';
+
+test('npm start -- --once: the example tree, rc bundle included, comes up', { timeout: 120_000 }, () => {
+  const r = run(process.execPath, [join(ROOT, 'examples', 'start.js'), '--once'], { cwd: ROOT, timeout: 110_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /scanner running, 5 services/);
+  for (const name of ['web', 'rc-web \\(rc: up\\)', 'rc-db \\(rc: up\\)', 'logged']) assert.match(r.stdout, new RegExp(`\\n${name}\\s+up\\s`));
+  assert.match(r.stdout, /\n  logged\/log\s+up\s+\d+\s+\S+\s+yes/);
+  assert.match(r.stdout, /prepare\s+oneshot\s+up/);
+});
