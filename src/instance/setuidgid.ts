@@ -19,6 +19,8 @@ export function switchUser(args: string[]): string[] {
   if (!user || !command.length) throw new Fatal(100, 'usage: --setuidgid USER [--own DIR]... -- COMMAND ARGS...');
   const a = lookupUser(user);
   if (!a) throw new Fatal(1, `unknown user: ${user}`);
+  // already that user (a tree run by the user itself): nothing to switch
+  if (process.geteuid!() === a.uid && process.getegid!() === a.gid) return command;
   for (const dir of own) {
     try {
       ownDir(dir, a);

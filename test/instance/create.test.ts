@@ -3,7 +3,7 @@
 // logged templates, a template gone after instance-maker, and 100 creations and deletions.
 import { describe, test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, renameSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocked } from '../../src/s6/lockfile.js';
 import { readStatus } from '../../src/s6/status.js';
@@ -14,7 +14,7 @@ import { fifosUnder, instanceUp, processesUnder, Tree } from './util.js';
 const root = tmp('hexad-icreate-');
 const tree = new Tree(root);
 const ARGS_RUN = 'printf "%s\\n" "$@" > run-args\nexec sleep 1000\n';
-let plain = '', logged = '', evented = '', broken = '', stalled = '', loop = '', gone = '';
+let plain = '', logged = '', evented = '', broken = '', stalled = '', loop = '', gone = '', moved = '';
 
 before(async () => {
   plain = tree.make('plain', { run: ARGS_RUN, finish: 'printf "%s\\n" "$@" > finish-args\n' });
@@ -27,6 +27,8 @@ before(async () => {
   // the template given to instance-maker is deleted at once: the service keeps its own copy
   gone = tree.make('gone', { run: ARGS_RUN });
   rmrf(join(root, 'template-gone'));
+  moved = tree.make('moved', { run: ARGS_RUN });
+  renameSync(join(root, 'template-moved'), join(root, 'elsewhere'));
   await tree.start();
 });
 after(async () => {
@@ -143,11 +145,13 @@ describe('instance-create', { timeout: 120_000 }, () => {
   });
 
   test('exit 100: invalid names, an existing instance, a file in the way', () => {
+    const before = readdirSync(join(plain, 'instances')).sort();
     for (const name of ['', '.hidden', 'a b', 'a\tb', 'a\nb', 'a\rb', 'a\fb', 'a/b', '../x']) {
       const r = create(plain, name);
       assert.equal(r.code, 100, JSON.stringify(name));
       assert.equal(r.stderr, 'hexad instance-create: fatal: invalid instance name\n');
     }
+    assert.deepEqual(readdirSync(join(plain, 'instances')).sort(), before, 'an invalid name left something');
     assert.equal(create(plain, 'frank').code, 0);
     const again = create(plain, 'frank');
     assert.equal(again.code, 100);
@@ -203,11 +207,14 @@ describe('instance-create', { timeout: 120_000 }, () => {
     assert.match(r2.stderr, /unable to open .*bare\/instance\/.s6-svscan\/lock: No such file or directory\n$/);
   });
 
-  test('the template given to instance-maker may be deleted: instances come from the service\'s copy', async () => {
-    assert.ok(!existsSync(join(root, 'template-gone')));
-    assert.equal(create(gone, 'still').code, 0);
-    await until('run-args', () => existsSync(join(gone, 'instances', 'still', 'run-args')) && read(join(gone, 'instances', 'still', 'run-args')));
-    assert.equal(read(join(gone, 'instances', 'still', 'run-args')), 'still\n');
+  test('the template given to instance-maker may be deleted or moved: instances come from the service\'s copy', async () => {
+    assert.ok(!existsSync(join(root, 'template-gone')) && !existsSync(join(root, 'template-moved')));
+    for (const svc of [gone, moved]) {
+      assert.equal(create(svc, 'still').code, 0);
+      const args = join(svc, 'instances', 'still', 'run-args');
+      await until('run-args', () => existsSync(args) && read(args));
+      assert.equal(read(args), 'still\n');
+    }
   });
 
   test('100 instances created and deleted in a loop leave no process, FIFO, directory or descriptor behind', async () => {

@@ -15,11 +15,13 @@ const tree = new Tree(root);
 const logs = join(root, 'logs', 'catch-all');
 const nobody = lookupUser('nobody')!;
 const daemon = lookupUser('daemon')!;
-let svc = '';
+let svc = '', self = '';
 
 before(async () => {
   if (process.geteuid!() !== 0) throw new Error('these tests need root (to switch users)');
   svc = tree.make('inst', { run: 'echo "$1 runs as $(id -u)"\nexec sleep 1000\n' }, { args: ['-u', 'nobody', '-l', 'daemon', '-L', logs, '-t', '0'] });
+  // -u naming the user the tree already runs as: nothing to switch (works without root too)
+  self = tree.make('self', { run: 'exec sleep 1000\n' }, { args: ['-u', 'root'] });
   await tree.start();
 });
 after(async () => {
@@ -53,6 +55,12 @@ describe('instance-maker -u / -l', { timeout: 60_000 }, () => {
     assert.match(hexad(['instance-status', svc, 'alpha']).stdout, /^down /);
     assert.equal(hexad(['instance-delete', svc, 'alpha']).code, 0);
     assert.ok(!existsSync(join(svc, 'instances', 'alpha')));
+  });
+
+  test('-u with the user the tree runs as: no switch needed', async () => {
+    assert.equal(uidOf(readStatus(self).pid), 0);
+    assert.equal(hexad(['instance-create', self, 'x']).code, 0);
+    assert.equal(uidOf(await instanceUp(self, 'x')), 0);
   });
 
   test('the catch-all logger runs as the log user and gets the instances\' output', async () => {
