@@ -39,7 +39,7 @@ function mask(text: string, svc: string): string {
     .replace(/(true|false) (true|false) (true|false) (true|false) (true|false) \d+/, '$1 $2 $3 $4 $5 PID');
 }
 
-async function transcript(c: Combo): Promise<{ text: string; left: number[]; stderr: string }> {
+async function transcript(c: Combo): Promise<{ text: string; stderr: string }> {
   const tree = new Tree(join(root, `${c.tree}-tree-${c.tools}-tools`));
   const svc = tree.make('inst', { run: 'echo "$1 started"\nexec sleep 1000\n', 'log/run': 'exec cat > out\n' }, { maker: c.tree });
   await tree.start(c.tree);
@@ -55,7 +55,7 @@ async function transcript(c: Combo): Promise<{ text: string; left: number[]; std
   } finally {
     out.push(`left behind: ${(await tree.stop()).length}\n`);
   }
-  return { text: out.join(''), left: [], stderr: tree.stderr };
+  return { text: out.join(''), stderr: tree.stderr };
 }
 
 describe('instance tools: hexad and s6 are interchangeable', { timeout: 150_000 }, () => {

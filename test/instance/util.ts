@@ -4,7 +4,7 @@ import { lstatSync, mkdirSync, readdirSync, readlinkSync, readFileSync } from 'n
 import { join } from 'node:path';
 import { isLocked } from '../../src/s6/lockfile.js';
 import { readStatus } from '../../src/s6/status.js';
-import { Daemon, hexad, hexadDaemon, processAlive, run, serviceDir, sleep, until, type Result } from '../helpers.js';
+import { Daemon, hexad, hexadDaemon, run, serviceDir, sleep, until, type Result } from '../helpers.js';
 
 export type Impl = 'hexad' | 's6';
 
@@ -118,8 +118,4 @@ export function instanceUp(svc: string, name: string): Promise<number> {
     const s = readStatus(dir);
     return s.pid && !s.finishing ? s.pid : 0;
   });
-}
-
-export function alive(pid: number): boolean {
-  return processAlive(pid);
 }
