@@ -19,6 +19,9 @@ export interface LinkOptions {
   removeDown?: boolean;
   /** keep relative link targets as given (instances link `../instances/NAME`) */
   relative?: boolean;
+  /** the symlink targets, when they differ from `dirs` (paths as seen from the scan directory,
+   * while `dirs` are the same directories as seen from the current directory) */
+  targets?: string[];
   /** ms since the epoch; Infinity waits forever */
   deadline?: number;
 }
@@ -107,7 +110,8 @@ export async function linkNames(scandir: string, dirs: string[], names: string[]
         register(waiter, dir, gid, opts);
         if (logged[i]) register(waiter, join(dir, 'log'), gid, opts);
       }
-      const target = !opts.relative && !dir.startsWith('/') ? realpathSync(dir) : dir;
+      const given = opts.targets?.[i] ?? dir;
+      const target = !opts.relative && !given.startsWith('/') ? realpathSync(dir) : given;
       try {
         symlinkSync(target, join(scandir, names[i]));
       } catch (e) {
