@@ -18,6 +18,7 @@ export function parseBind(arg: string): Bind {
     return { spec: arg, host: m[1], port: 0, flags: flagList(m[2]), family: 'unix', address: m[1] };
   }
   m = /^\[([0-9A-Fa-f:.]+)\]:(\d+)((?:,\w+)*)$/.exec(arg);
+  if (arg.startsWith('[') && !m) throw new BindError(`invalid bind address ${arg}: an IPv6 address is written [ADDRESS]:PORT`);
   if (m) {
     if (isIP(m[1]) !== 6) throw new BindError(`invalid IPv6 address in ${arg}`);
     return { spec: arg, host: m[1], port: port(m[2], arg), flags: flagList(m[3]), family: 'ipv6', address: m[1] };

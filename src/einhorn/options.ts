@@ -1,6 +1,5 @@
 // Option values as einhorn parses them (Ruby's to_i, Float(), Integer()), turned into the initial
 // state. Errors are thrown as OptionError with einhorn's wording where it has one.
-import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { BindError, parseBind } from './bind.js';
 import { ShellwordsError, shellsplit } from './shellwords.js';
@@ -168,5 +167,5 @@ export function buildState(opts: [string, string | undefined][], program: string
 }
 
 function rubyTmpdir(env: NodeJS.ProcessEnv): string {
-  return env.TMPDIR ? tmpdir() : '/tmp';
+  return env.TMPDIR ? env.TMPDIR.replace(/(.)\/+$/, '$1') : '/tmp';
 }

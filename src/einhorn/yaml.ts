@@ -400,6 +400,14 @@ class BlockParser {
     const l = this.lines[this.i]!;
     const t = l.text;
     if (t[0] === '|' || t[0] === '>') return this.blockScalar(parent);
+    if (stripComment(t) === '!ruby/object:Set') {
+      // the one tag einhorn's `state` writes: a Set, dumped as {hash: {member: true, …}}
+      this.i++;
+      const h = this.node(parent);
+      const members = h instanceof Map ? h.get('hash') : null;
+      if (!(members instanceof Map)) throw new YamlError('bad !ruby/object:Set');
+      return new RubySet([...members.keys()]);
+    }
     if ('&*!%@`'.includes(t[0])) throw new YamlError(`unsupported indicator ${t[0]}`);
     if (t.startsWith('- ') || t === '-') throw new YamlError('sequence entries are not allowed here');
     // gather the continuation lines (more indented than the parent)
