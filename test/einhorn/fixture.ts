@@ -1,6 +1,6 @@
 // Test fixtures for einhorn: a worker program (written into the test's directory) and helpers
 // to run a master, talk to it and read its state.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,20 +76,15 @@ export async function startMaster(dir: string, opts: string[], cfg: { binds?: st
   const manual = cfg.manual ?? true;
   const args = ['einhorn', '-d', sock, '-e', pidfile, '-f', join(dir, 'einhorn.lock'), ...binds.flatMap((b) => ['-b', b]), ...(manual ? ['-m', 'manual'] : []), ...opts, '--', ...(cfg.program ?? [join(dir, 'run')])];
   const d = hexadDaemon(args, { env: { ...process.env, EINHORN_TEST_MANUAL: manual ? '1' : '0', ...cfg.env } });
-  await until(`master socket (stderr: ${d.stderr})`, () => !d.running || exists(sock));
-  if (!d.running) throw new Error(`master exited: ${d.stderr}`);
-  const st = await state(sock);
-  const ports = st.get(Sym.of('bound_ports')) as number[];
+  let st: Map<unknown, unknown> | null = null;
+  await until(`master answering (stderr: ${d.stderr})`, async () => {
+    if (!d.running) return true;
+    st = await state(sock).catch(() => null);
+    return st !== null;
+  });
+  if (!d.running || !st) throw new Error(`master exited: ${d.stderr}`);
+  const ports = (st as Map<unknown, unknown>).get(Sym.of('bound_ports')) as number[];
   return { d, sock, pidfile, dir, port: ports[0] ?? 0 };
-}
-
-function exists(p: string): boolean {
-  try {
-    readFileSync(p);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
 }
 
 /** Runs one command; returns its messages. */
