@@ -12,7 +12,7 @@ import { EINHORN_VERSION, processLine, type Host } from './commands.js';
 import { ControlServer, openCommandSocket, type Connection, type ControlState } from './control.js';
 import { inspect } from './inspect.js';
 import { Logger, writeStderr } from './log.js';
-import { execInPlace, preflight, reexecEnv, stateFile, upgradeCommandline } from './reexec.js';
+import { codeFingerprint, execInPlace, preflight, reexecEnv, stateFile, upgradeCommandline } from './reexec.js';
 import { setprivPath, spawnWorker } from './spawn.js';
 import { Pool, deserializeState, monoMs, rubyState, serializeState, type State } from './state.js';
 import { Sym, dump, type YamlMap } from './yaml.js';
@@ -82,6 +82,8 @@ export class Master implements Host {
   private reloading = false;
   private finished = false;
   private cpuCount: number | null = null;
+  /** the code this image runs (see codeFingerprint) */
+  private readonly fingerprint = codeFingerprint();
 
   constructor(state: State, private readonly opts: MasterOptions) {
     this.state = state;
@@ -749,9 +751,33 @@ export class Master implements Host {
   // Upgrades and reload
 
   fullUpgrade(smooth: boolean): void {
-    this.state.smooth_upgrade = smooth;
-    this.state.reloading_for_upgrade = true;
+    const s = this.state;
+    s.smooth_upgrade = smooth;
+    // einhorn re-execs itself before every upgrade, to pick up a new einhorn. hexad does so only
+    // when that would run something else than this image: other code (hexad or Node updated on
+    // disk), another --reexec-as command or another environment (--drop-env-var). Otherwise it
+    // goes straight to the workers, and an upgrade costs no restart of the master.
+    if (!this.reloading && this.sameProgram()) {
+      if (!s.respawn) {
+        this.log.info("Not upgrading because we're exiting");
+        this.control.sendTagged('upgrade', "ERROR: Not upgrading because einhorn is exiting", true);
+        return;
+      }
+      this.log.debug('Upgrading without a re-exec: same program, same environment as this master image');
+      this.upgradeWorkers();
+      this.breakLoop();
+      return;
+    }
+    s.reloading_for_upgrade = true;
     this.reload();
+  }
+
+  /** True when a re-exec would run exactly what this image runs. */
+  private sameProgram(): boolean {
+    const s = this.state;
+    if (s.reexec_commandline !== null) return false;
+    if (s.drop_environment_variables.some((k) => this.opts.environ[k] !== undefined)) return false;
+    return codeFingerprint() === this.fingerprint;
   }
 
   upgradeWorkers(): void {
@@ -796,7 +822,11 @@ export class Master implements Host {
     const base = s.reexec_commandline ?? this.opts.self;
     this.log.info(`Reloading einhorn master (${base.join(' ')})...`, 'reload');
     const env = reexecEnv(this.opts.environ, s.drop_environment_variables);
-    const ok = await preflight(upgradeCommandline(base, ['--upgrade-check'], s.cmd), env);
+    // einhorn always runs the new code once (--upgrade-check) before exec'ing into it. When the
+    // new image would be this very program, known to run, hexad skips that extra start of Node.
+    const same = this.sameProgram();
+    if (same) this.log.debug('Skipping the reload pre-flight: same program, same environment as this master image');
+    const ok = same || (await preflight(upgradeCommandline(base, ['--upgrade-check'], s.cmd), env));
     if (!ok || !s.respawn || this.finished) {
       this.log.error('Can not initiate einhorn master reload safely, aborting', 'reload');
       this.abandonUpgrade('ERROR: Can not initiate einhorn master reload safely, aborting');

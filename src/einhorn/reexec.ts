@@ -3,9 +3,10 @@
 // temporary file whose descriptor survives the exec (a pipe would block once its 64 KiB are full,
 // and Node cannot fork a state-passing child as einhorn does).
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as native from '../native/index.js';
 
 /** The command that re-runs the master: `--reexec-as` words, or this very program. */
@@ -91,4 +92,37 @@ export function execInPlace(cmdline: string[], env: Record<string, string>): nev
   const exe = findExecutable(cmdline[0], env.PATH);
   if (!exe) throw Object.assign(new Error(`${cmdline[0]}: not found`), { code: 'ENOENT' });
   return native.execve(exe, cmdline, Object.entries(env).map(([k, v]) => `${k}=${v}`));
+}
+
+/** Identifies the code a re-exec would run: Node, the entry script, hexad's compiled modules and
+ * its addon (path, size, mtime, inode). When it has not changed since this master image started,
+ * the new image runs exactly the code already running, and the pre-flight can be skipped. */
+export function codeFingerprint(): string {
+  const parts: string[] = [];
+  const add = (p: string): void => {
+    try {
+      const st = statSync(p);
+      parts.push(`${p}:${st.size}:${st.mtimeMs}:${st.ino}`);
+    } catch {
+      parts.push(`${p}:missing`);
+    }
+  };
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      if (n.endsWith('.js')) add(p);
+      else if (!n.includes('.')) walk(p);
+    }
+  };
+  add(process.execPath);
+  if (process.argv[1]) add(process.argv[1]);
+  walk(fileURLToPath(new URL('../', import.meta.url)));
+  add(fileURLToPath(new URL('../../../src/native/build/Release/hexad.node', import.meta.url)));
+  return parts.join('\n');
 }

@@ -24,7 +24,7 @@ import { ack, childIndex, gracefulShutdown, listenAll } from ${JSON.stringify(CH
 const dir = process.argv[2];
 const read = (f, d) => { try { return readFileSync(dir + '/' + f, 'utf8').trim(); } catch { return d; } };
 const mode = read('mode', 'ok');
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(EINHORN_|LISTEN_)/.test(k)));
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(EINHORN_|LISTEN_|HEXAD_TEST_)/.test(k)));
 const version = read('version', '0');
 if (mode === 'crash') process.exit(3);
 const pgid = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]);

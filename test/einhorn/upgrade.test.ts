@@ -183,7 +183,7 @@ test('reload: same pid, same sockets, same children (adopted and reaped), same c
   const c = await Client.connect(m.sock);
   t.after(() => c.close());
   assert.deepEqual(await c.command('reload', [], 1), ['Reloading, as commanded']);
-  await until('the re-exec', () => readFileSync(`/proc/${m.d.pid}/cmdline`, 'utf8').includes('--with-state-fd'));
+  await until('the re-exec', () => m.d.stderr.includes("Re-exec'd einhorn master"));
   // the same connection, answered by the new image
   const [dumped] = await c.command('state', [], 2);
   assert.match(dumped, /^---\n:state:\n/);
@@ -227,4 +227,29 @@ test('a failing reload pre-flight tells the waiting client (einhorn leaves it ha
   const lines = readFileSync(marker, 'utf8').trim().split('\n');
   assert.match(lines[0], /^--upgrade-check -- /);
   assert.match(lines[1], /^--with-state-fd \d+ -- /);
+});
+
+test('an upgrade re-execs the master only when something changed; --drop-env-var applies from the first re-exec', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  writeWorker(dir);
+  const m = await startMaster(dir, ['-n', '1', '-s', '0.1', '--drop-env-var', 'HEXAD_TEST_DROP', '-v'], { env: { HEXAD_TEST_DROP: 'here', HEXAD_TEST_KEEP: 'kept' } });
+  t.after(() => m.d.stop());
+  await settled(m, 1, 0);
+  let i = await get(m.port);
+  assert.equal(i.env.HEXAD_TEST_DROP, 'here', 'initial workers keep it (as with einhorn)');
+  setWorker(dir, 'ok', '1');
+  assert.equal((await command(m.sock, 'upgrade')).at(-1), 'Upgrade done');
+  await settled(m, 1, 1);
+  await until('the re-exec', () => m.d.stderr.includes("Re-exec'd einhorn master"));
+  i = await get(m.port);
+  assert.equal(i.env.HEXAD_TEST_DROP, undefined, 'dropped for workers of the re-exec\'d master');
+  assert.equal(i.env.HEXAD_TEST_KEEP, 'kept');
+  // now the environment is the re-exec one and the code is the same: no further re-exec
+  const execs = (m.d.stderr.match(/About to re-exec/g) ?? []).length;
+  setWorker(dir, 'ok', '2');
+  assert.equal((await command(m.sock, 'upgrade')).at(-1), 'Upgrade done');
+  await settled(m, 1, 2);
+  assert.equal((m.d.stderr.match(/About to re-exec/g) ?? []).length, execs);
+  assert.match(m.d.stderr, /DEBUG: Upgrading without a re-exec: same program, same environment as this master image/);
 });
