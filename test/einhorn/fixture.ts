@@ -27,12 +27,14 @@ const mode = read('mode', 'ok');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(EINHORN_|LISTEN_|HEXAD_TEST_)/.test(k)));
 const version = read('version', '0');
 if (mode === 'crash') process.exit(3);
-const pgid = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]);
+const stat = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+const pgid = Number(stat[2]);
+const nice = Number(stat[16]);
 let fd3 = 'closed';
 try { fd3 = fstatSync(3).isSocket() ? 'socket' : 'other'; } catch {}
 const handler = (req, res) => {
   const url = new URL(req.url, 'http://x');
-  const body = () => res.end(JSON.stringify({ pid: process.pid, version, index: childIndex(), ppid: process.ppid, pgid, fd3, env }));
+  const body = () => res.end(JSON.stringify({ pid: process.pid, version, index: childIndex(), ppid: process.ppid, pgid, nice, fd3, env }));
   if (url.pathname === '/slow') setTimeout(body, Number(url.searchParams.get('ms') ?? 500));
   else body();
 };
@@ -140,6 +142,7 @@ export interface Info {
   index: number;
   ppid: number;
   pgid: number;
+  nice: number;
   fd3: string;
   env: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 // A real master with real HTTP workers: what a worker inherits, the worker-count commands, the
 // exact bytes on the command socket, and bad input that must not disturb the master.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -202,4 +203,17 @@ test('timer ACKs (-m SECONDS) and a manual ACK refused in timer mode', async (t)
   const a = await Raw.open(m.sock);
   a.sock.write(`{"command":"worker:ack","pid":${kids[0].pid}}\n`);
   await until('refusal logged', () => m.d.stderr.includes(`Received a manual ACK for ${kids[0].pid}, but ack_mode is {:type=>:timer, :timeout=>0.2}. Ignoring ACK.`));
+});
+
+test('--nice renices the master and each worker, through the renice command', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  writeWorker(dir);
+  const m = await startMaster(dir, ['-n', '1', '--nice', '2:5']);
+  t.after(() => m.d.stop());
+  await settled(m, 1);
+  assert.equal((await get(m.port)).nice, 5);
+  const masterNice = (): number => Number(readFileSync(`/proc/${m.d.pid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+  await until('the master reniced', () => masterNice() === 2);
+  assert.match(m.d.stderr, /Running "\/usr\/bin\/renice 2 -p \d+" to renice self to level 2/);
 });
