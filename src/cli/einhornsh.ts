@@ -84,7 +84,10 @@ export default async function main(args: string[]): Promise<number> {
       if (interactive) {
         client.send(new Map<string, unknown>([['command', 'ehlo'], ['user', process.env.USER ?? '']]));
         const r = await client.receive();
-        if (r instanceof Map) process.stderr.write(`${String(r.get('message') ?? '')}\n`);
+        if (r instanceof Map) {
+          const text = String(r.get('message') ?? '');
+          process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+        }
         process.stderr.write(`Enter 'help' if you're not sure what to do.\n\nType "quit" or "exit" to quit at any time\n`);
       }
       const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '> ', terminal: interactive });
