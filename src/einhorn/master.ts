@@ -4,10 +4,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, cpus } from 'node:os';
 import * as native from '../native/index.js';
-import { bindOne, resolve, unknownFlags } from './bind.js';
+import { BindError, bindOne, resolve, unknownFlags } from './bind.js';
 import { EINHORN_VERSION, processLine, type Host } from './commands.js';
 import { ControlServer, openCommandSocket, type Connection, type ControlState } from './control.js';
 import { inspect } from './inspect.js';
@@ -62,10 +61,6 @@ function signalNumber(name: string): number {
   return n;
 }
 
-function sym(name: string): Sym {
-  return Sym.of(name);
-}
-
 export class Master implements Host {
   readonly pid = process.pid;
   readonly state: State;
@@ -114,7 +109,14 @@ export class Master implements Host {
       if (bad.length) this.log.error(`Ignoring unknown flags ${inspect(bad)} of -b ${b.spec}`);
     }
     const resolved = [];
-    for (const b of s.bind) resolved.push(await resolve(b));
+    for (const b of s.bind) {
+      try {
+        resolved.push(await resolve(b));
+      } catch (e) {
+        if (e instanceof BindError) throw new StartupError(`unable to bind ${b.spec}: ${e.message}`);
+        throw e;
+      }
+    }
     let ctlFd: number;
     try {
       ctlFd = openCommandSocket(s.socket_path, s.lockfile, (m) => this.log.info(m));
@@ -889,6 +891,7 @@ export class Master implements Host {
   finish(code: number): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.state.kill_children_on_exit && this.state.children.size > 0) this.signalAll('USR2');
     this.removeFiles();
     process.exit(code);
