@@ -35,8 +35,10 @@ export class Connection {
   private frozenExtra: Buffer | null = null;
   closed = false;
 
+  private readonly onData = (d: Buffer): void => this.feed(d);
+
   constructor(readonly sock: net.Socket, private readonly owner: ControlServer) {
-    sock.on('data', (d: Buffer) => this.feed(d));
+    sock.on('data', this.onData);
     sock.on('error', () => this.close());
     sock.on('close', () => {
       this.closed = true;
@@ -86,6 +88,8 @@ export class Connection {
   freeze(): ConnectionState | null {
     this.sock.pause();
     if (this.closed || this.sock.destroyed) return null;
+    // read() also emits 'data': detach the handler so that nothing runs twice
+    this.sock.off('data', this.onData);
     const extra: Buffer[] = [];
     for (let c: Buffer | null; (c = this.sock.read() as Buffer | null) !== null; ) extra.push(c);
     this.frozenExtra = Buffer.concat(extra);
@@ -94,8 +98,13 @@ export class Connection {
 
   thaw(): void {
     const extra = this.frozenExtra;
+    if (extra === null) {
+      if (!this.closed) this.sock.resume();
+      return;
+    }
     this.frozenExtra = null;
-    if (extra?.length) this.feed(extra);
+    this.sock.on('data', this.onData);
+    if (extra.length) this.feed(extra);
     if (!this.closed) this.sock.resume();
   }
 

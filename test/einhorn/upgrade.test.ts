@@ -253,3 +253,31 @@ test('an upgrade re-execs the master only when something changed; --drop-env-var
   assert.equal((m.d.stderr.match(/About to re-exec/g) ?? []).length, execs);
   assert.match(m.d.stderr, /DEBUG: Upgrading without a re-exec: same program, same environment as this master image/);
 });
+
+test('requests pipelined behind a reload run exactly once, in order, by one image or the other', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  writeWorker(dir);
+  const m = await startMaster(dir, ['-n', '1', '-s', '0.05']);
+  t.after(() => m.d.stop());
+  await settled(m, 1, 0);
+  for (let round = 0; round < 3; round++) {
+    const c = await Client.connect(m.sock);
+    const from = 1 + round * 4;
+    c.send(new Map<string, unknown>([['id', 1], ['command', 'reload'], ['args', []]]));
+    for (let k = 0; k < 4; k++) {
+      await sleep(k * 4);
+      c.send(new Map<string, unknown>([['id', 2 + k], ['command', 'inc'], ['args', []]]));
+    }
+    const replies: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const r = (await c.receive()) as Map<string, unknown>;
+      replies.push(`${r.get('request_id')} ${r.get('message')}`);
+    }
+    c.close();
+    assert.deepEqual(replies, ['1 Reloading, as commanded', ...[0, 1, 2, 3].map((k) => `${2 + k} Incrementing number of workers from ${from + k} -> ${from + k + 1}`)]);
+  }
+  const config = (await state(m.sock)).get(Sym.of('config')) as Map<unknown, unknown>;
+  assert.equal(config.get(Sym.of('number')), 13);
+  assert.equal((m.d.stderr.match(/Re-exec'd einhorn master/g) ?? []).length, 3);
+});
