@@ -100,6 +100,10 @@ test('inc, dec, set_workers and state', async (t) => {
   assert.deepEqual(await command(m.sock, 'louder'), ['Verbosity set to 1']);
   assert.deepEqual(await command(m.sock, 'config', [':verbosity:', '0']), ['Successfully merged in config: {:verbosity=>0}']);
   assert.equal((await state(m.sock)).get(Sym.of('verbosity')), 0);
+  assert.deepEqual(await command(m.sock, 'config', [':verbosity:', '7']), ['Could not merge config: :verbosity must be 0, 1 or 2']);
+  assert.deepEqual(await command(m.sock, 'config', ['{:config: {:seconds: 0.2}, :signal_timeout: 3}']), ['Successfully merged in config: {:config=>{:seconds=>0.2}, :signal_timeout=>3}']);
+  assert.equal(((await state(m.sock)).get(Sym.of('config')) as Map<unknown, unknown>).get(Sym.of('seconds')), 0.2);
+  assert.deepEqual(await command(m.sock, 'config', ['not', 'a', 'hash']), ['Parsed argument is a String, not a hash']);
   assert.deepEqual(await command(m.sock, 'signal', ['bogus']), ['Invalid signal: "BOGUS"']);
   assert.deepEqual(await command(m.sock, 'signal', ['sigcont', 'CONT']), ['\n']);
 });
