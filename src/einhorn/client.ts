@@ -1,0 +1,90 @@
+// A client of the command socket (what einhornsh and the tests use): send one request, read the
+// replies of einhorn's wire format until one comes without `wait: true`.
+import net from 'node:net';
+import { join } from 'node:path';
+import { LineSplitter, decode, encode } from './wire.js';
+
+/** einhorn's default command socket: $TMPDIR/einhorn[-NAME].sock */
+export function defaultSocketPath(cmdName?: string | null, env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.TMPDIR ? env.TMPDIR : '/tmp', cmdName ? `einhorn-${cmdName}.sock` : 'einhorn.sock');
+}
+
+export class Client {
+  private readonly splitter = new LineSplitter(64 * 1024 * 1024);
+  private readonly queue: unknown[] = [];
+  private waiter: (() => void) | null = null;
+  private ended = false;
+  error: Error | null = null;
+
+  private constructor(private readonly sock: net.Socket) {
+    sock.on('data', (d: Buffer) => {
+      for (const f of this.splitter.push(d)) {
+        if (!('line' in f)) continue;
+        let v: unknown;
+        try {
+          v = decode(f.line);
+        } catch {
+          v = f.line;
+        }
+        this.queue.push(v);
+      }
+      this.wake();
+    });
+    sock.on('error', (e) => {
+      this.error = e;
+      this.ended = true;
+      this.wake();
+    });
+    sock.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  static connect(path: string): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const sock = net.createConnection(path);
+      sock.once('error', reject);
+      sock.once('connect', () => {
+        sock.off('error', reject);
+        resolve(new Client(sock));
+      });
+    });
+  }
+
+  send(request: unknown): void {
+    this.sock.write(encode(request));
+  }
+
+  /** The next decoded reply, or null once the master closed the connection. */
+  async receive(): Promise<unknown> {
+    while (this.queue.length === 0) {
+      if (this.ended) return null;
+      await new Promise<void>((r) => (this.waiter = r));
+    }
+    return this.queue.shift();
+  }
+
+  /** Sends a request and collects its messages until the last one (no `wait`). */
+  async command(command: string, args: string[] = [], id = 1): Promise<string[]> {
+    this.send(new Map<string, unknown>([['id', id], ['command', command], ['args', args]]));
+    const out: string[] = [];
+    for (;;) {
+      const r = await this.receive();
+      if (r === null) throw new Error('connection closed by the einhorn master');
+      if (!(r instanceof Map)) throw new Error(`invalid response: ${String(r)}`);
+      out.push(String(r.get('message') ?? ''));
+      if (r.get('wait') !== true) return out;
+    }
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}

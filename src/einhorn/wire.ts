@@ -1,0 +1,62 @@
+// einhorn's framing: one message a line, a YAML (or JSON) document with `%` written `%25` and
+// line feeds written `%0A`. Only those two escapes exist (einhorn ≥ 2020).
+import { dump, parse } from './yaml.js';
+
+export function encode(message: unknown): string {
+  return dump(message).replace(/%/g, '%25').replace(/\n/g, '%0A') + '\n';
+}
+
+/** Throws (YamlError) when the line is not a YAML document of the supported subset. */
+export function decode(line: string): unknown {
+  return parse(line.replace(/%(25|0A)/g, (m) => (m === '%25' ? '%' : '\n')));
+}
+
+/** Longest request line the master accepts; longer ones are answered with an error and skipped. */
+export const MAX_LINE = 64 * 1024;
+
+export type Framed = { line: string } | { overlong: number };
+
+/** Splits a byte stream at LF. Lines longer than `max` are dropped up to their LF and reported. */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+  private skipped = 0;
+
+  constructor(private readonly max = MAX_LINE) {}
+
+  push(chunk: Buffer): Framed[] {
+    const out: Framed[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const piece = chunk.subarray(start, nl < 0 ? chunk.length : nl);
+      if (this.skipping) this.skipped += piece.length;
+      else if (this.size + piece.length > this.max) {
+        this.skipping = true;
+        this.skipped = this.size + piece.length;
+        this.parts = [];
+        this.size = 0;
+      } else if (piece.length) {
+        this.parts.push(piece);
+        this.size += piece.length;
+      }
+      if (nl < 0) return out;
+      if (this.skipping) {
+        out.push({ overlong: this.skipped });
+        this.skipping = false;
+        this.skipped = 0;
+      } else {
+        out.push({ line: Buffer.concat(this.parts).toString('utf8') });
+        this.parts = [];
+        this.size = 0;
+      }
+      start = nl + 1;
+    }
+  }
+
+  /** The bytes of an unfinished line (kept across a re-exec). */
+  pending(): string {
+    return this.skipping ? '' : Buffer.concat(this.parts).toString('utf8');
+  }
+}
