@@ -311,6 +311,11 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
     sigaction(s, &dfl, &saved[s]);
   }
   sigprocmask(SIG_SETMASK, &none, &oldmask);
+  // Node marks the standard descriptors close-on-exec; the next program needs them
+  for (int fd = 0; fd <= 2; fd++) {
+    int f = fcntl(fd, F_GETFD);
+    if (f >= 0 && (f & FD_CLOEXEC)) fcntl(fd, F_SETFD, f & ~FD_CLOEXEC);
+  }
   execve(path.c_str(), avp.data(), evp.data());
   int err = errno;
   for (int s = 1; s < NSIG; s++) {
