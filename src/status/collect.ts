@@ -8,6 +8,7 @@ import { signalName } from '../s6/signals.js';
 import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
 import { rcStatus, type RcLiveStatus } from '../rc/status.js';
+import { instancesOf } from '../instance/online.js';
 
 export const SCHEMA = 'hexad.status/1';
 
@@ -31,7 +32,9 @@ export interface ServiceView {
   lastExit: LastExit;
   deaths: number;
   logger: ServiceView | null;
-  /** extensions add their own keys: `instances`, `rc` */
+  /** an instanced service's instances (same shape), nested */
+  instances?: ServiceView[];
+  /** extensions add their own keys: `rc` */
   [extra: string]: unknown;
 }
 
@@ -61,6 +64,8 @@ export function serviceView(name: string, dir: string): ServiceView {
   };
   const logDir = join(dir, 'log');
   if (name.split('/').length === 1 && isDir(logDir)) base.logger = serviceView(`${name}/log`, logDir);
+  const instances = instancesOf(dir);
+  if (instances) base.instances = instances.map((i) => serviceView(i.name, i.dir));
   if (!supervised) return base;
   let st;
   try {

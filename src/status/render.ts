@@ -41,8 +41,7 @@ function rows(services: ServiceView[], indent = ''): Array<{ cells: string[]; co
   for (const v of services) {
     out.push(row(v, indent));
     if (v.logger) out.push(row(v.logger, indent + '  '));
-    const nested = v.instances as ServiceView[] | undefined;
-    if (nested?.length) out.push(...rows(nested, indent + '  '));
+    if (v.instances?.length) out.push(...rows(v.instances, indent + '  '));
   }
   return out;
 }
