@@ -73,7 +73,10 @@ async function measure(impl: Impl, root: string): Promise<Figures> {
     f.svc.push(impl === 'hexad'
       ? await timed(process.execPath, [HEXAD, 'svc', '-r', '-wU', dir])
       : await timed('/usr/bin/s6-svc', ['-r', '-wU', dir]));
-    if (i === RUNS - 1) f.mem = memoryOf(sup.pid!);
+    if (i === RUNS - 1) {
+      await sleep(3000); // steady state
+      f.mem = memoryOf(sup.pid!);
+    }
     await stopSupervisor(sup, dir);
     await waitFor(() => !isLocked(join(dir, 'supervise', 'lock')));
   }

@@ -8,7 +8,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeControl } from '../src/s6/control.js';
 import { median, ms, printTable, ratio } from './table.js';
-import { childrenNamed, EventClock, HEXAD, hasS6, memoryOf, sumMemory, tempDir, type Memory } from './util.js';
+import { childrenNamed, EventClock, HEXAD, hasS6, memoryOf, sleep, sumMemory, tempDir, type Memory } from './util.js';
+
+const SETTLE_MS = 5000;
 
 const SIZES = (process.env.HEXAD_BENCH_SVSCAN_SIZES ?? '200,1000').split(',').map(Number);
 const RUNS = Number(process.env.HEXAD_BENCH_RUNS ?? 5);
@@ -29,6 +31,7 @@ async function once(impl: Impl, n: number, root: string): Promise<Run> {
     : spawn('/usr/bin/s6-svscan', ['-c', String(n + 10), scan], { stdio: 'ignore' });
   const t1 = await clock.done;
   clock.close();
+  await sleep(SETTLE_MS); // steady state: what the tree costs while it runs
   const pids = impl === 'hexad' ? [scanner.pid!] : [scanner.pid!, ...childrenNamed(scanner.pid!, 's6-supervise')];
   const mem = impl === 'hexad' ? memoryOf(scanner.pid!) : sumMemory(pids);
   writeControl(scan, '.s6-svscan', 't');

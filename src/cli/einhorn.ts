@@ -1,4 +1,5 @@
 // hexad einhorn [OPTIONS] [--] PROGRAM [ARGS…]: einhorn 1.1.1's command line.
+import { settleMemory } from './daemon.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { Fatal } from '../s6/diag.js';
 import { EINHORN_VERSION } from '../einhorn/commands.js';
@@ -96,6 +97,7 @@ export default async function main(args: string[], prog: string): Promise<number
     throw e;
   }
   const state = parsed.state;
+  settleMemory();
   if (parsed.preload !== undefined) writeStderr(`[MASTER ${process.pid}] ERROR: -p/--preload is Ruby-only; ignoring it\n`);
   if (state.config.number < 1) {
     writeStderr(`[MASTER ${process.pid}] ERROR: You need to spin up at least at least 1 copy of the process\n`);

@@ -1,6 +1,7 @@
 import { getopt, uintArg, UsageError } from './getopt.js';
 import { Fatal } from '../s6/diag.js';
 import { runLogger } from '../log/logger.js';
+import { settleMemory } from './daemon.js';
 
 export const usage = '[ -d notif ] [ -q | -v ] [ -b ] [ -p ] [ -l linelimit ] [ -t lastlinetimeout ] [ -- ] logging_script';
 
@@ -27,5 +28,6 @@ export default function main(args: string[], prog: string): Promise<number> {
     }
   }
   if (!rest.length) throw new UsageError();
+  settleMemory();
   return runLogger({ script: rest, notif, verbosity, block, protect, linelimit, lastLineMs, prog });
 }

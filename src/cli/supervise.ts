@@ -3,6 +3,7 @@ import { UsageError } from './getopt.js';
 import { dup2, execve, lock, setCloexec } from '../native/index.js';
 import { errText, fatalSys, stderrWarner } from '../s6/diag.js';
 import { Supervisor } from '../supervise/supervisor.js';
+import { settleMemory } from './daemon.js';
 
 export const usage = 'dir';
 
@@ -30,6 +31,7 @@ export default function main(args: string[], prog: string): number | void {
   process.on('SIGQUIT', () => sup.signal('quit'));
   process.on('SIGINT', () => sup.signal('int'));
   process.on('SIGPIPE', () => { /* ignored, as s6-supervise does */ });
+  settleMemory();
 }
 
 /** closethem(): stdin and stdout on /dev/null, so a logger reading our stdout reaches EOF. */

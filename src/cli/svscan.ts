@@ -4,6 +4,7 @@ import { getopt, parseUint, UsageError } from './getopt.js';
 import { execve } from '../native/index.js';
 import { Fatal, errText, fatalSys, stderrWarner } from '../s6/diag.js';
 import { Scanner } from '../svscan/scanner.js';
+import { settleMemory } from './daemon.js';
 
 export const usage = '[ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ dir ]';
 
@@ -56,6 +57,7 @@ export default function main(args: string[], prog: string): void {
     closeSync(notif);
   }
   scanner.start();
+  settleMemory();
 }
 
 /** Runs `.s6-svscan/SIG<NAME>` when it exists; the built-in action otherwise. */

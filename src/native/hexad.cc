@@ -14,11 +14,16 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -331,38 +336,58 @@ Napi::Value Execve(const Napi::CallbackInfo &info) {
 // large process as from a small one. Child fd i gets parent fd fds[i] (-1: closed); other fds
 // follow their close-on-exec flag. Signal mask empty, every disposition default, as a new
 // program expects. Exec failures are reported here (ENOENT, EACCES…), not as an exit 127.
-Napi::Value Spawn(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  std::vector<std::string> av, ev;
-  Napi::Array a = info[1].As<Napi::Array>(), e = info[2].As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); i++) av.push_back(a.Get(i).As<Napi::String>().Utf8Value());
-  for (uint32_t i = 0; i < e.Length(); i++) ev.push_back(e.Get(i).As<Napi::String>().Utf8Value());
-  std::vector<char *> avp, evp;
-  for (auto &x : av) avp.push_back(const_cast<char *>(x.c_str()));
-  for (auto &x : ev) evp.push_back(const_cast<char *>(x.c_str()));
-  avp.push_back(nullptr);
-  evp.push_back(nullptr);
-  bool hasCwd = info[3].IsString();
-  std::string cwd = hasCwd ? info[3].As<Napi::String>().Utf8Value() : "";
-  Napi::Array fdArr = info[4].As<Napi::Array>();
-  bool setsid = info[5].ToBoolean();
+struct SpawnRequest {
+  std::string path, cwd;
+  bool hasCwd = false, setsid = false;
+  std::vector<std::string> argv;
+  std::vector<int> fds;
+  int result = 0;  // pid, or -errno
+};
 
+std::vector<std::string> strings(const Napi::Value &v) {
+  std::vector<std::string> out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+std::vector<char *> pointers(const std::vector<std::string> &v) {
+  std::vector<char *> p;
+  for (auto &x : v) p.push_back(const_cast<char *>(x.c_str()));
+  p.push_back(nullptr);
+  return p;
+}
+
+SpawnRequest request_from(const Napi::Value &path, const Napi::Value &argv, const Napi::Value &cwd,
+                          const Napi::Value &fds, const Napi::Value &setsid) {
+  SpawnRequest r;
+  r.path = path.As<Napi::String>().Utf8Value();
+  r.argv = strings(argv);
+  r.hasCwd = cwd.IsString();
+  if (r.hasCwd) r.cwd = cwd.As<Napi::String>().Utf8Value();
+  Napi::Array f = fds.As<Napi::Array>();
+  for (uint32_t i = 0; i < f.Length(); i++) r.fds.push_back(f.Get(i).As<Napi::Number>().Int32Value());
+  r.setsid = setsid.ToBoolean();
+  return r;
+}
+
+// No JavaScript value is touched here: batches run it from several threads.
+int spawn_one(const SpawnRequest &r, char *const *envp) {
+  std::vector<char *> avp = pointers(r.argv);
   // Sources are first copied above every target, so that a mapping like 0<-5, 5<-0 works.
   std::vector<int> temps;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   int err = 0;
-  int n = (int)fdArr.Length();
+  int n = (int)r.fds.size();
   for (int i = 0; i < n && !err; i++) {
-    int src = fdArr.Get((uint32_t)i).As<Napi::Number>().Int32Value();
-    if (src < 0) { posix_spawn_file_actions_addclose(&fa, i); continue; }
-    int t = fcntl(src, F_DUPFD_CLOEXEC, n > 10 ? n : 10);
+    if (r.fds[i] < 0) { posix_spawn_file_actions_addclose(&fa, i); continue; }
+    int t = fcntl(r.fds[i], F_DUPFD_CLOEXEC, n > 10 ? n : 10);
     if (t < 0) { err = errno; break; }
     temps.push_back(t);
     posix_spawn_file_actions_adddup2(&fa, t, i);
   }
-  if (!err && hasCwd) err = posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  if (!err && r.hasCwd) err = posix_spawn_file_actions_addchdir_np(&fa, r.cwd.c_str());
   posix_spawnattr_t at;
   posix_spawnattr_init(&at);
   sigset_t none, all;
@@ -373,15 +398,82 @@ Napi::Value Spawn(const Napi::CallbackInfo &info) {
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &all);
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  if (setsid) flags |= POSIX_SPAWN_SETSID;
+  if (r.setsid) flags |= POSIX_SPAWN_SETSID;
   posix_spawnattr_setflags(&at, flags);
   pid_t pid = -1;
-  if (!err) err = posix_spawn(&pid, path.c_str(), &fa, &at, avp.data(), evp.data());
+  if (!err) err = posix_spawn(&pid, r.path.c_str(), &fa, &at, avp.data(), envp);
   posix_spawnattr_destroy(&at);
   posix_spawn_file_actions_destroy(&fa);
   for (int t : temps) close(t);
-  if (err) return fail(env, "posix_spawn", err);
-  return Napi::Number::New(env, pid);
+  return err ? -err : pid;
+}
+
+Napi::Value Spawn(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  SpawnRequest r = request_from(info[0], info[1], info[3], info[4], info[5]);
+  std::vector<std::string> ev = strings(info[2]);
+  std::vector<char *> evp = pointers(ev);
+  int res = spawn_one(r, evp.data());
+  if (res < 0) return fail(env, "posix_spawn", -res);
+  return Napi::Number::New(env, res);
+}
+
+// spawnMany(requests[], env[]): each request is [path, argv, cwd, fds, setsid]; returns one pid
+// or -errno per request. The spawns run from a few threads at once: posix_spawn waits for the
+// child's exec, and a scan that starts hundreds of services would otherwise wait for each in turn.
+Napi::Value SpawnMany(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array reqs = info[0].As<Napi::Array>();
+  std::vector<SpawnRequest> rs;
+  for (uint32_t i = 0; i < reqs.Length(); i++) {
+    Napi::Array q = reqs.Get(i).As<Napi::Array>();
+    rs.push_back(request_from(q.Get(0u), q.Get(1u), q.Get(2u), q.Get(3u), q.Get(4u)));
+  }
+  std::vector<std::string> ev = strings(info[1]);
+  std::vector<char *> evp = pointers(ev);
+  std::atomic<size_t> next(0);
+  auto worker = [&]() {
+    for (size_t i; (i = next++) < rs.size();) rs[i].result = spawn_one(rs[i], evp.data());
+  };
+  size_t nthreads = std::min<size_t>(4, rs.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < nthreads; t++) threads.emplace_back(worker);
+  worker();
+  for (auto &t : threads) t.join();
+  Napi::Array out = Napi::Array::New(env, rs.size());
+  for (size_t i = 0; i < rs.size(); i++) out.Set((uint32_t)i, rs[i].result);
+  return out;
+}
+
+// trimCode(): drops this process's resident copies of file-backed read-only pages (code and
+// constants: r-xp and r--p mappings with no private modified page), most of which only served
+// start-up. They were never written, so the kernel maps them again from the page cache when
+// they are used. A mapping holding any copied-on-write page (relocations) is left alone.
+// Returns the kB of mappings released.
+Napi::Value TrimCode(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return fail(env, "fopen", errno);
+  char line[4096];
+  unsigned long total = 0, lo = 0, hi = 0;
+  bool candidate = false;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long a, b;
+    char perms[8] = {0};
+    int path = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perms, &path) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+      lo = a; hi = b;
+      candidate = (!strcmp(perms, "r-xp") || !strcmp(perms, "r--p")) && path && line[path] == '/';
+      continue;
+    }
+    unsigned long kb;
+    if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+      if (kb == 0 && madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0) total += (hi - lo) / 1024;
+      candidate = false;
+    }
+  }
+  fclose(f);
+  return Napi::Number::New(env, (double)total);
 }
 
 // realtime(): [seconds, nanoseconds] of CLOCK_REALTIME, at full resolution
@@ -403,6 +495,8 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtime", Napi::Function::New(env, Realtime));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("spawnMany", Napi::Function::New(env, SpawnMany));
+  exports.Set("trimCode", Napi::Function::New(env, TrimCode));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   exports.Set("lock", Napi::Function::New(env, Lock));
   exports.Set("lockHolder", Napi::Function::New(env, LockHolder));

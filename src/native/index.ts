@@ -21,6 +21,8 @@ interface Addon {
   waitpid(pid: number, noHang: boolean): [number, number] | null;
   execve(path: string, argv: string[], env: string[]): never;
   realtime(): [number, number];
+  trimCode(): number;
+  spawnMany(requests: SpawnRequest[], env: string[]): number[];
   spawn(path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number;
   strerror(errno: number): string;
 }
@@ -61,6 +63,16 @@ export const execve = (path: string, argv: string[], env: string[]): never => ad
  * src/supervise/reaper.ts). Throws ENOENT, EACCES… when the exec fails. */
 export const spawnProcess = (path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number =>
   addon.spawn(path, argv, env, cwd, fds, setsid);
+
+/** [path, argv, cwd | null, fds, setsid], as spawnProcess takes them. */
+export type SpawnRequest = [path: string, argv: string[], cwd: string | null, fds: number[], setsid: boolean];
+
+/** Several spawnProcess at once, from a few threads; one pid or -errno per request. */
+export const spawnMany = (requests: SpawnRequest[], env: string[]): number[] => addon.spawnMany(requests, env);
+
+/** Releases the resident pages of file-backed code (they come back from the page cache when
+ * they run again): a long-running process stops paying for the code only start-up used. */
+export const trimCode = (): number => addon.trimCode();
 
 /** CLOCK_REALTIME as [seconds, nanoseconds]. */
 export const realtime = (): [number, number] => addon.realtime();

@@ -23,15 +23,25 @@ function reap(): void {
   }
 }
 
-/** Starts a program (see spawnProcess) and calls `onExit` with its raw wait status. */
-export function spawnWatched(path: string, argv: string[], cwd: string, fds: number[], onExit: OnExit): number {
+/** The environment children get: ours, as s6 passes it on. */
+export function childEnviron(): string[] {
+  environ ??= Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  return environ;
+}
+
+/** Calls `onExit` with the raw wait status of `pid`, a child started by the addon. */
+export function watchChild(pid: number, onExit: OnExit): void {
   if (!listening) {
     process.on('SIGCHLD', reap);
     listening = true;
   }
-  environ ??= Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
-  const pid = spawnProcess(path, argv, environ, cwd, fds, true);
   children.set(pid, onExit);
+}
+
+/** Starts a program (see spawnProcess) in a new session and watches it. */
+export function spawnWatched(path: string, argv: string[], cwd: string, fds: number[], onExit: OnExit): number {
+  const pid = spawnProcess(path, argv, childEnviron(), cwd, fds, true);
+  watchChild(pid, onExit);
   return pid;
 }
 

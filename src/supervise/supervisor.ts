@@ -10,7 +10,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { lock, pipe } from '../native/index.js';
+import { lock, pipe, spawnMany, strerror, type SpawnRequest } from '../native/index.js';
 import { Fatal, errText, fatalSys, type Warn } from '../s6/diag.js';
 import { recordDeath, MAX_DEATH_TALLY } from '../s6/dtally.js';
 import { ensureFifo, FifoReader } from '../s6/fifo.js';
@@ -19,10 +19,12 @@ import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
 import { readDownSignal, readUint } from './service-files.js';
-import { abandonChild, spawnWatched } from './reaper.js';
+import { abandonChild, childEnviron, spawnWatched, watchChild } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
+
+interface StartPlan { request: SpawnRequest; notifyPipe: [number, number] | null }
 
 /** The descriptors a supervisor hands to `run` and `finish` as 0, 1, 2. */
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -89,8 +91,9 @@ export class Supervisor {
   }
 
   /** control_init and the initial announce. Throws Fatal (100: already supervised, not a
-   * directory, control not a FIFO; 111: system errors). */
-  start(): void {
+   * directory, control not a FIFO; 111: system errors). With `deferStart`, a supervisor whose
+   * service is to start returns true and leaves the announce and the spawn to startMany. */
+  start(opts: { deferStart?: boolean } = {}): boolean {
     let dir: string;
     try {
       dir = realpathSync(this.dir);
@@ -116,10 +119,17 @@ export class Supervisor {
       }
     }
     const orphan = this.findOrphan();
-    this.announce();
-    this.event('s');
+    if (opts.deferStart && !orphan && this.status.wantUp) return true;
+    this.flushInitial();
     if (orphan) this.adopt(orphan);
     else this.setTimeout(0);
+    return false;
+  }
+
+  /** The initial announce and `s`, as s6-supervise writes them before its first iteration. */
+  private flushInitial(): void {
+    this.announce();
+    this.event('s');
   }
 
   /** The service a previous supervisor left running, when there is one: its old status. */
@@ -485,6 +495,21 @@ export class Supervisor {
   // ---- run ----------------------------------------------------------------------------------
 
   private tryStart(): void {
+    const plan = this.prepareStart();
+    if (!plan) return;
+    let pid: number;
+    try {
+      pid = spawnWatched(plan.request[0], plan.request[1], this.dir, plan.request[3], (wstat) => this.onChildExit(pid, wstat));
+    } catch (e) {
+      this.startFailed(plan, e);
+      return;
+    }
+    this.started(plan, pid, 'u');
+  }
+
+  /** Everything s6's trystart does before the fork: read notification-fd and lock-fd, make
+   * the notification pipe, lay out the child's descriptors. Null when it cannot start now. */
+  private prepareStart(): StartPlan | null {
     const warn = this.warn;
     let notif = readUint(this.dir, 'notification-fd', warn);
     if (notif !== null && notif > 0x7fffffff) {
@@ -499,12 +524,12 @@ export class Supervisor {
     if (lockFd !== null && notif !== null && lockFd === notif) {
       this.setTimeout(INFINITE);
       warn('unable to start service: notification-fd and lock-fd are the same');
-      return;
+      return null;
     }
-    if (lockFd !== null && !this.checkServiceLock()) return;
+    if (lockFd !== null && !this.checkServiceLock()) return null;
     if ((notif !== null && notif >= MAX_FD) || (lockFd !== null && lockFd >= MAX_FD)) {
       this.spawnFailed('move notification descriptor', Object.assign(new Error('bad fd'), { errno: 9 }));
-      return;
+      return null;
     }
     let notifyPipe: [number, number] | null = null;
     if (notif !== null) {
@@ -513,7 +538,7 @@ export class Supervisor {
       } catch (e) {
         this.setTimeout(60_000);
         warn(`unable to pipe (waiting 60 seconds): ${errText(e)}`);
-        return;
+        return null;
       }
     }
     const fds: number[] = [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr];
@@ -528,17 +553,22 @@ export class Supervisor {
       file = process.execPath;
       argv = [process.execPath, HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', this.name];
     }
-    let pid: number;
-    try {
-      pid = spawnWatched(file, argv, this.dir, fds, (wstat) => this.onChildExit(pid, wstat));
-    } catch (e) {
-      if (notifyPipe) { closeSync(notifyPipe[0]); closeSync(notifyPipe[1]); }
-      this.spawnFailed('exec run', e);
-      return;
+    return { request: [file, argv, this.dir, fds, true], notifyPipe };
+  }
+
+  private startFailed(plan: StartPlan, e: unknown): void {
+    if (plan.notifyPipe) {
+      closeSync(plan.notifyPipe[0]);
+      closeSync(plan.notifyPipe[1]);
     }
-    if (notifyPipe) closeSync(notifyPipe[1]);
+    this.spawnFailed('exec run', e);
+  }
+
+  /** After the fork: the service is up; `events` announces it ('u', or 'su' for a first start). */
+  private started(plan: StartPlan, pid: number, events: string): void {
+    if (plan.notifyPipe) closeSync(plan.notifyPipe[1]);
     this.childPid = pid;
-    if (notifyPipe) this.watchReadiness(notifyPipe[0]);
+    if (plan.notifyPipe) this.watchReadiness(plan.notifyPipe[0]);
     this.setTimeout(INFINITE);
     this.nextStart = 0;
     this.state = State.Up;
@@ -546,7 +576,40 @@ export class Supervisor {
     this.status.ready = false;
     this.status.stamp = taiNow();
     this.announce();
-    this.event('u');
+    this.event(events);
+  }
+
+  /** Starts many supervisors at once (a scan finding new services): the services that want
+   * up are spawned together from a few threads, and each supervisor then writes its status and
+   * sends `s` and `u` once, where starting them one by one would write and notify twice each
+   * and wait for each exec in turn. What a listener or a reader of the status sees is the same,
+   * minus the instant between `s` and `u`. Throws nothing: a supervisor that cannot start is
+   * reported through `failed`. */
+  static startMany(sups: Supervisor[], failed: (sup: Supervisor, e: unknown) => void): void {
+    const starting: Array<{ sup: Supervisor; plan: StartPlan }> = [];
+    for (const sup of sups) {
+      try {
+        if (sup.start({ deferStart: true })) {
+          const plan = sup.prepareStart();
+          if (plan) starting.push({ sup, plan });
+          else sup.flushInitial();
+        }
+      } catch (e) {
+        failed(sup, e);
+      }
+    }
+    if (!starting.length) return;
+    const results = spawnMany(starting.map((x) => x.plan.request), childEnviron());
+    starting.forEach(({ sup, plan }, i) => {
+      const r = results[i];
+      if (r < 0) {
+        sup.flushInitial();
+        sup.startFailed(plan, Object.assign(new Error(strerror(-r)), { errno: -r }));
+        return;
+      }
+      watchChild(r, (wstat) => sup.onChildExit(r, wstat));
+      sup.started(plan, r, 'su');
+    });
   }
 
   /** The 2.11 messages of a failed fork/exec of run: the child's, then the supervisor's. */

@@ -224,13 +224,19 @@ export class Scanner {
       return;
     }
     for (const e of this.entries.values()) e.active = false;
-    for (const name of names) this.check(name);
+    const batch: Array<{ entry: Entry; slot: Slot; sup: Supervisor }> = [];
+    for (const name of names) this.check(name, batch);
     for (const e of [...this.entries.values()]) {
       if (!e.active) this.releaseIfDone(e);
     }
+    const byS = new Map(batch.map((b) => [b.sup, b]));
+    Supervisor.startMany(batch.map((b) => b.sup), (sup, e) => {
+      const b = byS.get(sup)!;
+      this.startFailed(b.entry, b.slot, e);
+    });
   }
 
-  private check(name: string): void {
+  private check(name: string, batch: Array<{ entry: Entry; slot: Slot; sup: Supervisor }>): void {
     if (name.startsWith('.')) return;
     let st;
     try {
@@ -258,8 +264,8 @@ export class Scanner {
       entry = created;
     }
     entry.active = true;
-    if (entry.logger) this.maybeStart(entry, entry.logger);
-    this.maybeStart(entry, entry.service);
+    if (entry.logger) this.maybeStart(entry, entry.logger, batch);
+    this.maybeStart(entry, entry.service, batch);
   }
 
   private newEntry(key: string, name: string): Entry | null {
@@ -310,7 +316,8 @@ export class Scanner {
     }
   }
 
-  private maybeStart(entry: Entry, slot: Slot): void {
+  /** Creates the supervisor of a slot that has none; started at the end of the scan. */
+  private maybeStart(entry: Entry, slot: Slot, batch: Array<{ entry: Entry; slot: Slot; sup: Supervisor }>): void {
     if (slot.sup || this.stopping) return;
     const now = Date.now();
     if (slot.restartAfter > now) {
@@ -322,25 +329,27 @@ export class Scanner {
       stdout: slot.pipeOut?.writeFd ?? this.baseStdio.stdout,
       stderr: this.baseStdio.stderr,
     };
-    const sup = new Supervisor({
+    const sup: Supervisor = new Supervisor({
       dir: slot.name,
       name: slot.name,
       prog: `${this.opts.prog} ${slot.name}`,
       stdio,
       warn: (m) => process.stderr.write(`${this.opts.prog} ${slot.name}: warning: ${m}\n`),
       onExit: () => this.supervisorExited(entry, slot, sup),
-      onCloseStdio: (s) => { s.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: s.stdio.stderr }; },
+      onCloseStdio: (x) => { x.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: x.stdio.stderr }; },
     });
-    try {
-      sup.start();
-    } catch (e) {
-      process.stderr.write(`${this.opts.prog} ${slot.name}: fatal: ${e instanceof Fatal ? e.message : errText(e)}\n`);
-      slot.restartAfter = now + RESTART_DELAY_MS;
-      if (entry.active) this.scheduleScan(slot.restartAfter);
-      else this.releaseIfDone(entry);
-      return;
-    }
     slot.sup = sup;
+    batch.push({ entry, slot, sup });
+  }
+
+  /** A supervisor that could not start (its directory is supervised elsewhere, unreadable…):
+   * s6-svscan sees its s6-supervise die at once and tries again a second later. */
+  private startFailed(entry: Entry, slot: Slot, e: unknown): void {
+    process.stderr.write(`${this.opts.prog} ${slot.name}: fatal: ${e instanceof Fatal ? e.message : errText(e)}\n`);
+    slot.sup = null;
+    slot.restartAfter = Date.now() + RESTART_DELAY_MS;
+    if (entry.active) this.scheduleScan(slot.restartAfter);
+    else this.releaseIfDone(entry);
   }
 
   private supervisorExited(entry: Entry, slot: Slot, sup: Supervisor): void {
