@@ -29,17 +29,32 @@ export function childEnviron(): string[] {
   return environ;
 }
 
-/** Calls `onExit` with the raw wait status of `pid`, a child started by the addon. */
+let sweepQueued = false;
+
+/** Must run before any child is started: a SIGCHLD that comes before Node listens is lost. */
+export function listenForChildren(): void {
+  if (listening) return;
+  process.on('SIGCHLD', reap);
+  listening = true;
+}
+
+/** Calls `onExit` with the raw wait status of `pid`, a child started by the addon. A sweep
+ * follows on the next turn, for a child that died before it was registered. */
 export function watchChild(pid: number, onExit: OnExit): void {
-  if (!listening) {
-    process.on('SIGCHLD', reap);
-    listening = true;
-  }
+  listenForChildren();
   children.set(pid, onExit);
+  if (!sweepQueued) {
+    sweepQueued = true;
+    setImmediate(() => {
+      sweepQueued = false;
+      reap();
+    });
+  }
 }
 
 /** Starts a program (see spawnProcess) in a new session and watches it. */
 export function spawnWatched(path: string, argv: string[], cwd: string, fds: number[], onExit: OnExit): number {
+  listenForChildren();
   const pid = spawnProcess(path, argv, childEnviron(), cwd, fds, true);
   watchChild(pid, onExit);
   return pid;

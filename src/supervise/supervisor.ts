@@ -19,7 +19,7 @@ import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
 import { readDownSignal, readUint } from './service-files.js';
-import { abandonChild, childEnviron, spawnWatched, watchChild } from './reaper.js';
+import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
@@ -599,6 +599,7 @@ export class Supervisor {
       }
     }
     if (!starting.length) return;
+    listenForChildren();
     const results = spawnMany(starting.map((x) => x.plan.request), childEnviron());
     starting.forEach(({ sup, plan }, i) => {
       const r = results[i];

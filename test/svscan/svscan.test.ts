@@ -52,6 +52,15 @@ describe('svscan', { timeout: 120_000 }, () => {
     assert.equal(statSync(join(sc, '.s6-svscan/lock')).mode & 0o777, 0o600);
   });
 
+  test('services that exit at once, from the very first start, are reaped and restarted', async (t) => {
+    const sc = scandir();
+    for (const x of ['q1', 'q2', 'q3']) serviceDir(join(sc, x), { run: 'exit 3' });
+    await svscan(t, sc);
+    for (const x of ['q1', 'q2', 'q3']) {
+      await until(`${x} died twice`, () => statSync(join(sc, x, 'supervise', 'death_tally')).size >= 28);
+    }
+  });
+
   test('a second svscan on the same directory is refused (100)', async (t) => {
     const sc = scandir();
     await svscan(t, sc);
