@@ -245,8 +245,10 @@ describe('svscan', { timeout: 120_000 }, () => {
     for (const x of ['a', 'b', 'c']) sleeper(join(sc, x));
     const d = await svscan(t, sc, ['-c', '2']);
     await until('warning', () => /unable to start supervisor for [abc]: too many services/.test(d.stderr));
-    const up = ['a', 'b', 'c'].filter((x) => existsSync(join(sc, x, 'supervise', 'status')));
-    assert.equal(up.length, 2);
+    const up = () => ['a', 'b', 'c'].filter((x) => existsSync(join(sc, x, 'supervise', 'status')));
+    await until('two supervised', () => up().length === 2);
+    await sleep(300);
+    assert.equal(up().length, 2);
   });
 
   test('SIGKILL of svscan, then a new svscan: every service supervised again, none twice, no log line lost', async (t) => {
