@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { getopt, uintArg, UsageError } from './getopt.js';
 import { Fatal, fatalSys, stderrWarner } from '../s6/diag.js';
 import { writeControl } from '../s6/control.js';
-import { deadlineAfter, SvListener, type WantedState } from '../s6/svlisten.js';
+import { deadlineAfter, listenOne } from '../s6/svlisten.js';
 
 export const usage = '[ -wu | -wU | -wd | -wD | -wr | -wR ] [ -T timeout ] [ -abqhkti12pcyroduDUxOQ ] servicedir';
 
@@ -11,10 +11,8 @@ const COMMAND_LETTERS = 'abqhkti12pcyroduDUxOQ';
 const MAX_COMMANDS = 62;
 
 /** The state `-wX` waits for, and whether it first waits for a restart's down-and-ready. */
-export function waitSpec(letter: string): { want: WantedState; restart: boolean } {
-  const up = 'uUrR'.includes(letter);
-  const ready = 'UDR'.includes(letter);
-  return { want: { up, ready, or: true }, restart: letter === 'r' || letter === 'R' };
+export function waitSpec(letter: string): { want: { up: boolean; ready: boolean }; restart: boolean } {
+  return { want: { up: 'uUrR'.includes(letter), ready: 'UDR'.includes(letter) }, restart: letter === 'r' || letter === 'R' };
 }
 
 export default async function main(args: string[], prog: string): Promise<number> {
@@ -54,18 +52,10 @@ export default async function main(args: string[], prog: string): Promise<number
   }
   // -w: subscribe first, then send, then wait (what s6-svlisten1 does for s6-svc)
   const { want, restart } = waitSpec(wait);
-  const deadline = deadlineAfter(timeout);
-  const listener = new SvListener([dir]);
-  try {
+  await listenOne(dir, want, restart, deadlineAfter(timeout), () => {
     if (commands) sendCommands(dir, commands);
-    const e = restart
-      ? await listener.waitRestart(want, deadline, { up: false, ready: true, or: true })
-      : await listener.wait(want, deadline);
-    if (e) throw new Fatal(1, `${dir} failed permanently or its supervisor died`);
-    return 0;
-  } finally {
-    listener.close();
-  }
+  });
+  return 0;
 }
 
 export function sendCommands(dir: string, commands: string): void {

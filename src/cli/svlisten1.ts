@@ -1,7 +1,6 @@
 import { getopt, UsageError } from './getopt.js';
 import { parseWantFlag } from './want-flags.js';
-import { Fatal } from '../s6/diag.js';
-import { deadlineAfter, SvListener, type WantedState } from '../s6/svlisten.js';
+import { deadlineAfter, listenOne } from '../s6/svlisten.js';
 import { spawnProgram } from './spawn-program.js';
 
 export const usage = '[ -U | -u | -d | -D | -r | -R ] [ -t timeout ] servicedir prog...';
@@ -11,17 +10,6 @@ export default async function main(args: string[]): Promise<number> {
   const w = parseWantFlag(opts);
   if (rest.length < 2) throw new UsageError();
   const dir = rest[0];
-  const deadline = deadlineAfter(w.timeout);
-  const listener = new SvListener([dir]);
-  try {
-    await spawnProgram(rest.slice(1));
-    const want: WantedState = { up: w.up, ready: w.ready, or: true };
-    const e = w.restart
-      ? await listener.waitRestart(want, deadline, { up: false, ready: true, or: true })
-      : await listener.wait(want, deadline);
-    if (e) throw new Fatal(1, `${dir} failed permanently or its supervisor died`);
-    return 0;
-  } finally {
-    listener.close();
-  }
+  await listenOne(dir, w, w.restart, deadlineAfter(w.timeout), () => spawnProgram(rest.slice(1)));
+  return 0;
 }

@@ -91,6 +91,15 @@ function validateSignals(sigs: string[]): string | null {
   return null;
 }
 
+/** The signal names of a `signal`/`die` request, or einhorn's reply to bad arguments. */
+function signalArgs(req: YamlMap): string[] | string {
+  const args = req.get('args');
+  const bad = validateArgs(args);
+  if (bad) return bad;
+  const sigs = normalizeSignals(args as string[]);
+  return validateSignals(sigs) ?? sigs;
+}
+
 command('worker:ack', undefined, (h, conn, req) => {
   const pid = req.get('pid');
   if (pid !== undefined && pid !== null && pid !== false) h.manualAck(pid);
@@ -158,24 +167,16 @@ command('upgrade_fleet', 'Upgrade all Einhorn workers a fleet at a time. This ca
 });
 
 command('signal', 'Send one or more signals to all workers (args: SIG1 [SIG2 ...])', (h, _c, req) => {
-  const args = req.get('args');
-  const bad = validateArgs(args);
-  if (bad) return bad;
-  const sigs = normalizeSignals(args as string[]);
-  const badSig = validateSignals(sigs);
-  if (badSig) return badSig;
+  const sigs = signalArgs(req);
+  if (typeof sigs === 'string') return sigs;
   for (const s of sigs) h.signalAll(s, false);
   // einhorn joins the per-signal results, which are nil
   return sigs.map(() => '').join('\n');
 });
 
 command('die', 'Send SIGNAL (default: SIGUSR2) to all workers, stop spawning new ones, and exit once all workers die (args: [SIGNAL])', (h, _c, req) => {
-  const args = req.get('args');
-  const bad = validateArgs(args);
-  if (bad) return bad;
-  const sigs = normalizeSignals(args as string[]);
-  const badSig = validateSignals(sigs);
-  if (badSig) return badSig;
+  const sigs = signalArgs(req);
+  if (typeof sigs === 'string') return sigs;
   h.signalAll(sigs[0] ?? 'USR2', true);
   h.stopRespawning();
   return 'Einhorn is going down! ';

@@ -128,5 +128,20 @@ export class SvListener {
   }
 }
 
+/** s6-svlisten1: subscribe to one service, run `act` (send commands, start a program), then
+ * wait for the state; with `restart`, for down-and-ready first. Fatal(1) when the service
+ * failed permanently or its supervisor died, Fatal(99) at the deadline. */
+export async function listenOne(dir: string, want: { up: boolean; ready: boolean }, restart: boolean, deadline: number, act: () => void | Promise<void>): Promise<void> {
+  const listener = new SvListener([dir]);
+  try {
+    await act();
+    const w = { ...want, or: true };
+    const e = restart ? await listener.waitRestart(w, deadline, { up: false, ready: true, or: true }) : await listener.wait(w, deadline);
+    if (e) throw new Fatal(1, `${dir} failed permanently or its supervisor died`);
+  } finally {
+    listener.close();
+  }
+}
+
 /** A deadline in Date.now() ms from a timeout in ms (0 = none). */
 export const deadlineAfter = (ms: number): number => (ms ? Date.now() + ms : Infinity);
