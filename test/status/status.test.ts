@@ -58,3 +58,18 @@ test('hexad status: one row per service, loggers nested, --json with the documen
   assert.equal(one.services[0].name, 'web');
   assert.equal(hexad(['status', join(root, 'nope')]).code, 111);
 });
+
+test('hexad status nests the instances of an instanced service, in the table and in --json', { timeout: 60_000 }, async (t) => {
+  const sc = join(root, 'iscan');
+  const template = serviceDir(join(root, 'template'), { run: 'exec sleep 1000' });
+  assert.equal(hexad(['instance-maker', template, join(sc, 'workers')]).code, 0);
+  await svscan(t, sc);
+  await until('instanced service ready', () => readStatus(join(sc, 'workers')).ready);
+  for (const name of ['one', 'two']) assert.equal(hexad(['instance-create', '-t', '20000', join(sc, 'workers'), name]).code, 0);
+  const table = hexad(['status', sc]).stdout;
+  assert.match(table, /\nworkers\s+up\s/);
+  assert.match(table, /\n  one\s+up\s/);
+  assert.match(table, /\n  two\s+up\s/);
+  const json = JSON.parse(hexad(['status', '--json', sc]).stdout);
+  assert.deepEqual(json.services[0].instances.map((i: { name: string; state: string }) => [i.name, i.state]), [['one', 'up'], ['two', 'up']]);
+});

@@ -192,6 +192,38 @@ describe('svscan', { timeout: 120_000 }, () => {
     }
   });
 
+  test('svscanctl -i is -t; -q terminates loggers too; -N kills inactive loggers with SIGTERM', async (t) => {
+    for (const [opt, loggerSurvivesHup] of [['-i', true], ['-q', false]] as const) {
+      const sc = scandir();
+      const n = sleeper(join(sc, 'a'));
+      serviceDir(join(sc, 'a', 'log'), { run: `exec sleep ${n}1\n` }); // ignores EOF: only a signal stops it
+      const d = hexadDaemon(['svscan', sc]);
+      t.after(() => d.stop());
+      await scanning(sc);
+      await until('logger running', () => countProcs('sleep', `${n}1`).length === 1);
+      ctl(sc, opt);
+      await until('service stopped', () => countProcs('sleep', n).length === 0);
+      if (loggerSurvivesHup) {
+        // -i/-t send the logger's supervisor SIGHUP: it waits for the logger to end by itself
+        await sleep(300);
+        assert.equal(countProcs('sleep', `${n}1`).length, 1);
+        killProcs('sleep', `${n}1`);
+      }
+      await d.wait();
+      assert.equal(countProcs('sleep', `${n}1`).length, 0);
+    }
+    const sc = scandir();
+    const target = join(root, `svcN${seq}`);
+    const n = sleeper(target);
+    serviceDir(join(target, 'log'), { run: `exec sleep ${n}1\n` });
+    symlinkSync(target, join(sc, 'x'));
+    await svscan(t, sc);
+    await until('logger running', () => countProcs('sleep', `${n}1`).length === 1);
+    unlinkSync(join(sc, 'x'));
+    ctl(sc, '-aN');
+    await until('service and logger stopped', () => countProcs('sleep', n).length === 0 && countProcs('sleep', `${n}1`).length === 0);
+  });
+
   test('signals: SIGTERM = t; a .s6-svscan/SIG* script replaces the built-in action', async (t) => {
     const sc = scandir();
     mkdirSync(join(sc, '.s6-svscan'));
