@@ -1,6 +1,7 @@
 // hexad status: the table and the --json schema (hexad.status/1) of a scan directory.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hexad, rmrf, serviceDir, tmp, until } from '../helpers.js';
 import { svscan, serviceUp } from '../svscan/scan-helpers.js';
@@ -61,6 +62,7 @@ test('hexad status: one row per service, loggers nested, --json with the documen
 
 test('hexad status nests the instances of an instanced service, in the table and in --json', { timeout: 60_000 }, async (t) => {
   const sc = join(root, 'iscan');
+  mkdirSync(sc);
   const template = serviceDir(join(root, 'template'), { run: 'exec sleep 1000' });
   assert.equal(hexad(['instance-maker', template, join(sc, 'workers')]).code, 0);
   await svscan(t, sc);
