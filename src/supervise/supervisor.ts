@@ -267,16 +267,22 @@ export class Supervisor {
     notify(join(this.dir, 'event'), bytes);
   }
 
-  /** ms from now; INFINITE clears the deadline. */
+  /** ms from now; INFINITE clears the deadline. A deadline already due (a restart of a service
+   * that had been ready for over a second) runs on this turn of the loop, not 1 ms later. */
   private setTimeout(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = this.immediate = null;
     if (ms === INFINITE) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    const fire = (): void => {
+      this.timer = this.immediate = null;
       this.dispatch('timeout');
-    }, Math.max(0, ms));
+    };
+    if (ms <= 0) this.immediate = setImmediate(fire);
+    else this.timer = setTimeout(fire, ms);
   }
+
+  private immediate: NodeJS.Immediate | null = null;
 
   // ---- inputs -------------------------------------------------------------------------------
 
