@@ -38,6 +38,7 @@ interface Run {
   fresh: LoadResult;
   kept: LoadResult;
   rssStart: number;
+  rssSettled: number;
   rssMax: number;
   cpu: number;
   wall: number;
@@ -109,11 +110,13 @@ async function run(name: string, cmd: string[], env: NodeJS.ProcessEnv, dir: str
     const pid = Number(readFileSync(pidfile, 'utf8'));
     await acked(sock, WORKERS);
     const rssStart = status(pid, 'VmRSS');
+    await new Promise((r) => setTimeout(r, 3000)); // the master gives back its start-up code pages
+    const rssSettled = status(pid, 'VmRSS');
     const cpu0 = cpuSeconds(pid);
     const t0 = Date.now();
     const fresh = new Load(port, { concurrency: 4, keepAlive: false });
     const kept = new Load(port, { concurrency: 4, keepAlive: true });
-    const r: Run = { name, durations: [], oldGone: [], firstLaunch: [], reload: [], startup: [], fresh: fresh.result, kept: kept.result, rssStart, rssMax: rssStart, cpu: 0, wall: 0 };
+    const r: Run = { name, durations: [], oldGone: [], firstLaunch: [], reload: [], startup: [], fresh: fresh.result, kept: kept.result, rssStart, rssSettled, rssMax: rssStart, cpu: 0, wall: 0 };
     // RSS sampled all along (a re-exec resets VmHWM, so the kernel's peak is not enough)
     const sampler = setInterval(() => {
       const x = status(pid, 'VmRSS');
@@ -180,7 +183,7 @@ function column(r: Run): string[] {
     f2(median(r.oldGone)),
     errs(r.fresh),
     errs(r.kept),
-    `${mb(r.rssStart)} at start, ${mb(r.rssMax)} at most`,
+    `${mb(r.rssStart)} at start, ${mb(r.rssSettled)} settled (3 s later), ${mb(r.rssMax)} at most (a reload re-execs it)`,
     `${r.cpu.toFixed(2)} s over ${r.wall.toFixed(0)} s`,
     `${f2(median(r.firstLaunch))} s`,
     `${f2(median(r.reload))} s (${f2(Math.min(...r.reload))}–${f2(Math.max(...r.reload))})`,
