@@ -102,6 +102,11 @@ export class Engine {
         for (const f of this.failures) if (f.up === up && f.pass === passNo) f.skipped = this.blockedBy(f.i, up, selected, examined);
         resolve(failed);
       };
+      const abort = (e: unknown): void => {
+        finished = true;
+        if (timer) clearTimeout(timer);
+        reject(e);
+      };
 
       const broadcast = (i: number): void => {
         const next = up ? db.services[i].rdeps : db.services[i].deps;
@@ -139,9 +144,7 @@ export class Engine {
               this.onFailure(i, up, outcome, passNo);
             }
           } catch (e) {
-            finished = true;
-            if (timer) clearTimeout(timer);
-            reject(e);
+            abort(e);
             return;
           }
           end();
@@ -150,17 +153,13 @@ export class Engine {
 
       if (this.o.deadline !== Infinity) {
         timer = setTimeout(() => {
-          if (finished) return;
-          finished = true;
-          reject(new Fatal(2, 'timed out'));
+          if (!finished) abort(new Fatal(2, 'timed out'));
         }, Math.max(0, this.o.deadline - Date.now()));
       }
       try {
         for (let i = n - 1; i >= 0; i--) examine(i);
       } catch (e) {
-        finished = true;
-        if (timer) clearTimeout(timer);
-        reject(e);
+        abort(e);
         return;
       }
       end();
