@@ -207,7 +207,7 @@ describe('service files', { timeout: 120_000 }, () => {
   });
 
   test('max-death-tally keeps the newest records, 14 bytes each', async (t) => {
-    const { dir, ev } = await supervise(t, { run: 'exit 4', 'max-death-tally': '2\n' });
+    const { dir, ev } = await supervise(t, { run: 'exit 4', 'max-death-tally': '2\n' }, { wait: false });
     let from = 0;
     for (let i = 0; i < 3; i++) from = await ev.waitFor('dD', from);
     const tally = readDeathTally(dir, 100);
