@@ -3,7 +3,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { Fatal, errCode, fatalSys } from '../s6/diag.js';
-import { hiercopy, rmrf } from './copy.js';
+import { hiercopy, rmrf } from '../s6/tree.js';
 import { instanceRun, loggerRun, type LoggerSettings } from './scripts.js';
 import { lookupUser } from './user.js';
 
@@ -181,7 +181,7 @@ function writeService(dir: string, o: MakerOptions, umask: number, producerFor: 
   }
   process.umask(umask);
   try {
-    hiercopy(o.template, join(dir, 'template'));
+    hiercopy(o.template, join(dir, 'template'), { followTop: true });
   } catch (e) {
     throw fatalSys(111, `copy file hierarchy from ${o.template} to ${join(dir, 'template')}`, e);
   } finally {

@@ -6,7 +6,7 @@ import { Fatal, errCode, errText, fatalSys } from '../s6/diag.js';
 import { isLocked } from '../s6/lockfile.js';
 import { deadlineAfter } from '../s6/svlisten.js';
 import { linkNames, TimeoutError, unlinkNames } from '../svscan/link.js';
-import { hiercopy, rmrf } from './copy.js';
+import { hiercopy, rmrf } from '../s6/tree.js';
 import { checkInstanceName, checkServicePath } from './names.js';
 
 /** s6_instance_chdirservice: `SERVICE/instance` must be a scan directory with a running
@@ -99,7 +99,7 @@ export async function createInstance(service: string, name: string, o: CreateOpt
     throw new Fatal(100, st.isDirectory() ? `instance appears to already exist at ${copy}` : `unexpected file preventing instance creation at ${copy}`);
   }
   try {
-    hiercopy(join(service, 'template'), copy);
+    hiercopy(join(service, 'template'), copy, { followTop: true });
   } catch (e) {
     rmrf(copy);
     throw fatalSys(111, `copy ${join(service, 'template')} to ${copy}`, e);

@@ -8,7 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { lock } from '../native/index.js';
 import { Fatal, errText } from '../s6/diag.js';
 import { DB_FILE, DB_FORMAT, DB_VERSION, type DbBundle, type DbFile, type DbService } from './db.js';
-import { hierCopy, rmQuietly } from './files.js';
+import { rmQuietly } from './files.js';
+import { hiercopy } from '../s6/tree.js';
 import { INTERNALS, Sources, checkIdentifier, readUintFile, type LongrunDef, type Reporter, type SourceType } from './source.js';
 
 /** The files hexad svscan reads to give a service a pipe held by the scanner (fd 0 / fd 1). */
@@ -346,7 +347,7 @@ function copyDir(from: string, to: string): boolean {
   }
   if (!st.isDirectory()) throw new Fatal(1, `${from} is not a directory`);
   try {
-    hierCopy(from, to);
+    hiercopy(from, to);
   } catch (e) {
     throw new Fatal(111, `unable to recursively copy ${from} to ${to}: ${errText(e)}`);
   }

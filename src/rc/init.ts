@@ -10,7 +10,8 @@ import { isLocked } from '../s6/lockfile.js';
 import { linkNames, TimeoutError } from '../svscan/link.js';
 import { PIPE_IN, PIPE_OUT, pipeName } from './compile.js';
 import { loadDb, type Database } from './db.js';
-import { exists, hierCopy, rmQuietly } from './files.js';
+import { exists, rmQuietly } from './files.js';
+import { hiercopy } from '../s6/tree.js';
 
 export interface InitOptions {
   compiled: string;
@@ -58,7 +59,7 @@ export async function rcInit(o: InitOptions): Promise<void> {
       if (s.internal) continue;
       const real = newServiceDir(o.live, s.name);
       created.push(real);
-      hierCopy(join(compiled, 'servicedirs', s.name), real);
+      hiercopy(join(compiled, 'servicedirs', s.name), real);
       setPipeNames(db, i, real, o.prefix, new Map());
       symlinkSync(real, join(dir, 'servicedirs', s.name));
     }

@@ -6,7 +6,8 @@ import { accessSync } from 'node:fs';
 import { join } from 'node:path';
 import { errText } from '../s6/diag.js';
 import { writeControl } from '../s6/control.js';
-import { ServiceWatch, TimedOut } from './watch.js';
+import { SvListener } from '../s6/svlisten.js';
+import { Fatal } from '../s6/diag.js';
 
 export type Outcome =
   | { ok: true }
@@ -30,11 +31,11 @@ export function hasNotification(dir: string): boolean {
 /** Up (and ready when the service has notification-fd) or down-and-finished. */
 export function longrunTransition(dir: string, up: boolean, timeout: number): Running {
   const ready = up ? hasNotification(dir) : true;
-  let watch: ServiceWatch;
+  let watch: SvListener;
   try {
-    watch = new ServiceWatch(dir);
+    watch = new SvListener([dir]);
   } catch (e) {
-    return settled({ ok: false, code: 111, detail: `unable to subscribe to events for ${dir}: ${errText(e)}` });
+    return settled({ ok: false, code: 111, detail: e instanceof Fatal ? e.message : `unable to subscribe to events for ${dir}: ${errText(e)}` });
   }
   const r = writeControl(dir, 'supervise', up ? 'u' : 'd');
   if (r.kind !== 'ok') {
@@ -54,9 +55,9 @@ export function longrunTransition(dir: string, up: boolean, timeout: number): Ru
     };
   });
   const deadline = timeout ? Date.now() + timeout : Infinity;
-  watch.wait(up, ready, deadline).then(
+  watch.wait({ up, ready, or: true }, deadline).then(
     (failed) => settle(failed ? { ok: false, code: 1, detail: `${dir} failed permanently or its supervisor died` } : { ok: true }),
-    (e) => settle(e instanceof TimedOut
+    (e) => settle(e instanceof Fatal && e.code === 99
       ? { ok: false, code: 99, detail: `timed out after ${timeout} ms`, timedOut: true }
       : { ok: false, code: 111, detail: errText(e) }),
   );

@@ -11,7 +11,8 @@ import { unlinkQuietly } from '../s6/fifodir.js';
 import { EventWaiter } from '../svscan/link.js';
 import { loadDb, type Database } from './db.js';
 import { Engine, type Output } from './engine.js';
-import { exists, hierCopy, rmQuietly } from './files.js';
+import { exists, rmQuietly } from './files.js';
+import { hiercopy } from '../s6/tree.js';
 import { atomicSymlink, createLiveDir, newServiceDir, readPipeName, setPipeNames, superviseAll } from './init.js';
 import { lexExecline, LexError } from './lexer.js';
 import { readPrefix, readState, scandirOf, takeLiveLocks, takeLock } from './live.js';
@@ -288,7 +289,7 @@ async function switchLiveDir(o: UpdateOptions, old: Database, nw: Database, plan
       } else {
         real = newServiceDir(live, s.name);
         created.push(real);
-        for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(real, f));
+        for (const f of SERVICE_FILES) if (exists(join(from, f))) hiercopy(join(from, f), join(real, f));
         setPipeNames(nw, x, real, prefix, keepPipe);
       }
       symlinkSync(real, join(dir, 'servicedirs', s.name));
@@ -366,7 +367,7 @@ class OnlineSwap {
         this.saved.push(f);
       }
       this.swapped = true;
-      for (const f of SERVICE_FILES) if (exists(join(from, f))) hierCopy(join(from, f), join(this.dir, f));
+      for (const f of SERVICE_FILES) if (exists(join(from, f))) hiercopy(join(from, f), join(this.dir, f));
       after();
     } finally {
       if (this.wantUp) writeControl(this.dir, 'supervise', 'U');

@@ -4,7 +4,6 @@
 // write the event bytes, close; unlink the ones nobody reads (ENXIO, EPIPE).
 import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, statSync,
   unlinkSync, writeSync, constants as C } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { FifoReader } from './fifo.js';
 import { mkfifo } from '../native/index.js';
@@ -86,10 +85,11 @@ export function makeFifodir(dir: string, gid: number, force: boolean): void {
   }
 }
 
+/** The random part of a listener FIFO's name: it only has to be unlikely to collide in the
+ * directory (mkfifo's EEXIST makes the caller pick another), so no cryptographic source. */
 export function randomSuffix(n = 6): string {
-  const b = randomBytes(n);
   let s = '';
-  for (let i = 0; i < n; i++) s += RANDOM_CHARS[b[i] % RANDOM_CHARS.length];
+  for (let i = 0; i < n; i++) s += RANDOM_CHARS[Math.floor(Math.random() * RANDOM_CHARS.length)];
   return s;
 }
 
