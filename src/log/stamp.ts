@@ -1,7 +1,9 @@
 // Timestamps as s6-log writes them and s6-tai64nlocal reads them: the TAI64N label
 // (`@` + 24 hex digits) and the local "YYYY-MM-DD HH:MM:SS.nnnnnnnnn" form.
 import { realtime } from '../native/index.js';
-import { TAI_OFFSET } from '../s6/tai.js';
+import { TAI_OFFSET, writeLabel } from '../s6/tai.js';
+
+export { scanLabel } from '../s6/tai.js';
 
 // skalibs' leap second table, as "TAI - 10" seconds since the epoch: one entry per inserted
 // second, the last on 2017-01-01.
@@ -11,25 +13,6 @@ const LEAPS = [
   709948816, 741484817, 773020818, 820454419, 867715220, 915148821, 1136073622, 1230768023,
   1341100824, 1435708825, 1483228826,
 ];
-
-const HEX = Buffer.from('0123456789abcdef');
-
-/** Writes the 25-byte label of TAI seconds + nanoseconds into `out` at `off`. */
-export function writeLabel(out: Buffer, off: number, taiSec: number, nsec: number): void {
-  out[off] = 0x40; // '@'
-  const hi = 0x4000_0000 + Math.floor(taiSec / 0x1_0000_0000);
-  const lo = taiSec % 0x1_0000_0000;
-  hex8(out, off + 1, hi);
-  hex8(out, off + 9, lo);
-  hex8(out, off + 17, nsec);
-}
-
-function hex8(out: Buffer, off: number, v: number): void {
-  for (let i = 7; i >= 0; i--) {
-    out[off + i] = HEX[v & 15];
-    v >>>= 4;
-  }
-}
 
 /** The wall clock now, as [Unix seconds, nanoseconds]. */
 export function wallclock(): [number, number] {
@@ -110,26 +93,3 @@ export function unixFromTai(taiSec: number): { unix: number; leap: boolean } | n
   return unix < 0 ? null : { unix, leap };
 }
 
-function hexVal(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
-
-/** Parses `@` + 24 hex digits (either case, as skalibs' timestamp_scan) at `off`:
- * [TAI seconds, nanoseconds], or null. Seconds too large for a double are refused. */
-export function scanLabel(buf: Uint8Array, off: number): [number, number] | null {
-  if (buf[off] !== 0x40) return null;
-  let hi = 0, lo = 0, ns = 0;
-  for (let i = 0; i < 24; i++) {
-    const v = hexVal(buf[off + 1 + i]);
-    if (v < 0) return null;
-    if (i < 8) hi = hi * 16 + v;
-    else if (i < 16) lo = lo * 16 + v;
-    else ns = ns * 16 + v;
-  }
-  const rel = hi - 0x4000_0000;
-  if (rel < 0 || rel >= 0x20_0000) return null;
-  return [rel * 0x1_0000_0000 + lo, ns];
-}
