@@ -814,8 +814,8 @@ export class Master implements Host {
       control,
       ack_timers: [...this.ackTimers.values()].map(({ pid, time, start }) => ({ pid, time, start })),
     };
-    // Node opens even stdin, stdout and stderr close-on-exec
-    const keep = [0, 1, 2, ...s.bind_fds, control.server, ...control.connections.map((c) => c.fd)];
+    // what the next image keeps besides stdin, stdout and stderr (the addon's execve keeps those)
+    const keep = [...s.bind_fds, control.server, ...control.connections.map((c) => c.fd)];
     let stateFd = -1;
     try {
       stateFd = stateFile(JSON.stringify(handoff));

@@ -4,7 +4,7 @@
 // The on-disk interface is s6's exactly: supervise/lock (fcntl write lock), supervise/control
 // (FIFO of command bytes), supervise/status (35 bytes, rewritten through status.new),
 // supervise/death_tally, and the event/ fifodir.
-import { accessSync, chmodSync, chownSync, closeSync, existsSync, fstatSync, ftruncateSync, openSync, realpathSync,
+import { accessSync, chmodSync, chownSync, closeSync, fstatSync, ftruncateSync, openSync, realpathSync,
   unlinkSync, writeFileSync, constants as C } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -86,9 +86,6 @@ export class Supervisor {
     this.status = { stamp: now, readyStamp: now, pid: 0, wstat: 0, paused: false, finishing: false, wantUp: true, ready: true };
   }
 
-  get exitedAlready(): boolean {
-    return this.exited;
-  }
 
   /** control_init and the initial announce. Throws Fatal (100: already supervised, not a
    * directory, control not a FIFO; 111: system errors). With `deferStart`, a supervisor whose
@@ -713,18 +710,17 @@ export class Supervisor {
     const signaled = wstatSignaled(s.wstat);
     const a = String(signaled ? 256 : wstatExitCode(s.wstat));
     const b = String(signaled ? wstatSignal(s.wstat) : 0);
+    // no finish (ENOENT) or an exec failure: an exit 127, as 2.11's forked child gives
     let finishPid = 0;
-    if (existsSync(join(this.dir, 'finish'))) {
-      try {
-        finishPid = spawnWatched('./finish', ['finish', a, b, this.name], this.dir, [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr], (wstat) => {
-          if (this.childPid !== finishPid) return;
-          this.childPid = 0;
-          this.finishWstat = wstat;
-          this.dispatch('chld');
-        });
-      } catch {
-        finishPid = 0; // exec failure: an exit 127, as the 2.11 forked child does
-      }
+    try {
+      finishPid = spawnWatched('./finish', ['finish', a, b, this.name], this.dir, [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr], (wstat) => {
+        if (this.childPid !== finishPid) return;
+        this.childPid = 0;
+        this.finishWstat = wstat;
+        this.dispatch('chld');
+      });
+    } catch {
+      finishPid = 0;
     }
     if (!finishPid) {
       // 2.11 forks a child whose exec of ./finish fails: `d`, then `D` on its death.
@@ -768,10 +764,5 @@ export class Supervisor {
     s.readyStamp = taiNow();
     this.announce();
     this.event(events);
-  }
-
-  /** The service's pid while it runs (not finish's). */
-  get servicePid(): number {
-    return this.status.pid && !this.status.finishing ? this.status.pid : 0;
   }
 }

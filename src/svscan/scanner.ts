@@ -2,7 +2,7 @@
 // Supervisor (s6-svscan starts one s6-supervise process per service; a Node process each
 // would cost tens of MB). Entries, rescans, the control FIFO bytes, the kill rules and the
 // logger pipes follow s6-svscan 2.11.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, constants as C } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { Fatal, errText, fatalSys, type Warn } from '../s6/diag.js';
 import { ensureFifo, FifoReader } from '../s6/fifo.js';
@@ -382,18 +382,17 @@ export class Scanner {
     if (entry.reactivate && !this.stopping) this.scheduleScan(Date.now());
   }
 
-  // ---- queries ------------------------------------------------------------------------------
-
-  get serviceCount(): number {
-    return this.entries.size;
-  }
 }
 
 function readPipeName(dir: string, file: string): string | null {
-  const p = join(dir, file);
-  if (!existsSync(p)) return null;
-  const line = readFileSync(p, 'utf8').split('\n')[0].trim();
-  return line || null;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, file), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  return text.split('\n')[0].trim() || null;
 }
 
 export function closeQuietly(fd: number): void {

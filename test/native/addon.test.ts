@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
-import { connectUnix, dup, execve, listen, localPort, lock, lockHolder, mkfifo, pipe, realtime, recvFds, sendFds, setCloexec, strerror, unlock, waitpid } from '../../src/native/index.js';
+import { connectUnix, dup, execve, listen, localPort, lock, mkfifo, pipe, realtime, recvFds, sendFds, setCloexec, strerror, unlock, waitpid } from '../../src/native/index.js';
 import { rmrf, run, tmp } from '../helpers.js';
 
 const root = tmp('hexad-native-');
