@@ -1,11 +1,10 @@
 // The online instance tools: creating, deleting and listing the instances of a running
 // instanced service, through its nested scan directory `instance/` (links to `instances/NAME`).
-import { mkdirSync, openSync, closeSync, readdirSync, statSync, constants as C } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fatal, errCode, errText, fatalSys } from '../s6/diag.js';
-import { isLocked } from '../s6/lockfile.js';
 import { deadlineAfter } from '../s6/svlisten.js';
-import { linkNames, TimeoutError, unlinkNames } from '../svscan/link.js';
+import { linkNames, scannerRunning, TimeoutError, unlinkNames } from '../svscan/link.js';
 import { hiercopy, rmrf } from '../s6/tree.js';
 import { checkInstanceName, checkServicePath } from './names.js';
 
@@ -19,15 +18,7 @@ export function runningScandir(service: string): string {
   } catch (e) {
     throw fatalSys(111, `chdir to ${scandir}`, e);
   }
-  const lock = join(scandir, '.s6-svscan', 'lock');
-  let locked: boolean;
-  try {
-    closeSync(openSync(lock, C.O_RDONLY));
-    locked = isLocked(lock);
-  } catch (e) {
-    throw fatalSys(111, `open ${lock}`, e);
-  }
-  if (!locked) throw new Fatal(1, `instanced service not running on ${service}`);
+  if (!scannerRunning(scandir)) throw new Fatal(1, `instanced service not running on ${service}`);
   return scandir;
 }
 

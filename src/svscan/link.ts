@@ -197,15 +197,18 @@ export async function unlinkNames(scandir: string, names: string[], wait: boolea
   }
 }
 
-/** svlink's check: the scanner's lock is held, else Fatal(1). */
-export function checkScandir(scandir: string): void {
+/** Whether a scanner holds `scandir`'s lock; Fatal(111) when the lock cannot be opened. */
+export function scannerRunning(scandir: string): boolean {
   const lockPath = join(scandir, '.s6-svscan', 'lock');
-  let locked: boolean;
   try {
     closeSync(openSync(lockPath, C.O_RDONLY));
-    locked = isLocked(lockPath);
+    return isLocked(lockPath);
   } catch (e) {
     throw fatalSys(111, `open ${lockPath}`, e);
   }
-  if (!locked) throw new Fatal(1, `s6-svscan not running on ${scandir}`);
+}
+
+/** svlink's check: the scanner's lock is held, else Fatal(1). */
+export function checkScandir(scandir: string): void {
+  if (!scannerRunning(scandir)) throw new Fatal(1, `s6-svscan not running on ${scandir}`);
 }
