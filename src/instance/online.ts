@@ -130,7 +130,11 @@ export async function deleteInstance(service: string, name: string, o: DeleteOpt
   } catch (e) {
     throw fatalSys(111, `prepare deletion of instance ${name} of service ${service}`, e);
   }
-  rmrf(join(service, 'instances', name));
+  try {
+    rmrf(join(service, 'instances', name));
+  } catch (e) {
+    throw fatalSys(111, `remove ${join(service, 'instances', name)}`, e);
+  }
 }
 
 /** s6-instance-list: the names in the nested scan directory, not starting with `.`. */

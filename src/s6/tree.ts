@@ -39,7 +39,17 @@ function copyEntry(src: string, dst: string, st: Stats): void {
   if (!st.isSymbolicLink()) chmodSync(dst, st.mode & 0o7777);
 }
 
-/** rm -rf: a path that is already gone is fine; other errors are thrown. */
+/** rm -rf: a path that is already gone is fine. A supervisor that is still exiting may write
+ * its last status in the tree meanwhile (ENOTEMPTY): the whole removal is tried again (Node's
+ * own retry only repeats the last rmdir); other errors are thrown. */
 export function rmrf(path: string): void {
-  rmSync(path, { recursive: true, force: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 50) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
