@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { COMMANDS, commandForLink } from './commands.js';
 import { UsageError } from './getopt.js';
-import { Fatal } from '../s6/diag.js';
+import { errText, Fatal } from '../s6/diag.js';
 
 /** What a command module exports as default. It returns the exit code (or undefined to keep
  * running, as daemons do). `prog` is the name to print in messages. */
@@ -65,6 +65,11 @@ export function report(e: unknown, prog: string, usage: string): number {
     process.stderr.write(`${prog}: fatal: ${e.message}\n`);
     return e.code;
   }
-  process.stderr.write(`${prog}: fatal: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // anything else is a bug or a system error nobody classified: still one line (the stack
+  // only with HEXAD_DEBUG set)
+  const err = e as NodeJS.ErrnoException;
+  const what = err && typeof err === 'object' && err.syscall ? `unable to ${err.syscall}${err.path ? ` ${err.path}` : ''}: ${errText(err)}` : `internal error: ${errText(e)}`;
+  process.stderr.write(`${prog}: fatal: ${what}\n`);
+  if (process.env.HEXAD_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   return 111;
 }
