@@ -1,11 +1,11 @@
-import { accessSync } from 'node:fs';
+import { accessSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getopt, UsageError } from './getopt.js';
 import { Fatal, fatalSys } from '../s6/diag.js';
 import { isLocked } from '../s6/lockfile.js';
-import { readStatus } from '../s6/status.js';
+import { statusPath, unpackStatus } from '../s6/status.js';
 import { fieldByLetter, fieldByName, humanLine, type StatusView } from '../s6/svstat.js';
-import { taiNow } from '../s6/tai.js';
+import { packTain, taiNow } from '../s6/tai.js';
 
 export const usage = '[ -uwNrpest | -o up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor ] [ -n ] servicedir';
 
@@ -39,14 +39,18 @@ export default function main(args: string[]): number {
     throw fatalSys(111, `check ${dir}`, e);
   }
   if (!supervised) throw new Fatal(1, `unable to read status for ${dir}: s6-supervise not running`);
-  let status;
+  let status, raw: Buffer;
   try {
-    status = readStatus(dir);
+    raw = readFileSync(statusPath(dir));
+    status = unpackStatus(raw);
   } catch (e) {
     throw fatalSys(111, `read status for ${dir}`, e);
   }
   const now = taiNow();
-  if (status.stamp.sec > now.sec || (status.stamp.sec === now.sec && status.stamp.nsec > now.nsec)) status.stamp = now;
+  if (status.stamp.sec > now.sec || (status.stamp.sec === now.sec && status.stamp.nsec > now.nsec)) {
+    status.stamp = now;
+    packTain(now, raw, 0);
+  }
   let normallyUp: boolean;
   try {
     accessSync(join(dir, 'down'));
@@ -55,7 +59,7 @@ export default function main(args: string[]): number {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fatalSys(111, `access ${dir}/down`, e);
     normallyUp = true;
   }
-  const view = { status, normallyUp, now };
+  const view = { status, normallyUp, now, raw };
   const line = fields.length ? fields.map((f) => f(view)).join(' ') : humanLine(view, numeric);
   process.stdout.write(line + '\n');
   return 0;

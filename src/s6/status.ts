@@ -22,8 +22,8 @@ export function packStatus(s: SvStatus): Buffer {
   const b = Buffer.alloc(STATUS_SIZE);
   packTain(s.stamp, b, 0);
   packTain(s.readyStamp, b, 12);
-  b.writeUInt32BE(Math.floor(s.pid / 0x1_0000_0000), 24);
-  b.writeUInt32BE(s.pid % 0x1_0000_0000, 28);
+  b.writeInt32BE(s.pid < 0 ? -1 : 0, 24);
+  b.writeInt32BE(s.pid | 0, 28);
   b.writeUInt16BE(s.wstat & 0xffff, 32);
   b[34] = (s.paused ? 1 : 0) | (s.finishing ? 2 : 0) | (s.wantUp ? 4 : 0) | (s.ready ? 8 : 0);
   return b;
@@ -35,7 +35,8 @@ export function unpackStatus(b: Buffer): SvStatus {
   return {
     stamp: unpackTain(b, 0),
     readyStamp: unpackTain(b, 12),
-    pid: b.readUInt32BE(24) * 0x1_0000_0000 + b.readUInt32BE(28),
+    // s6 stores a u64 and reads it back into a pid_t: only the low 32 bits, signed
+    pid: b.readInt32BE(28),
     wstat: b.readUInt16BE(32),
     paused: (f & 1) !== 0,
     finishing: (f & 2) !== 0,

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDeathTally, MAX_DEATH_TALLY } from '../s6/dtally.js';
 import { isLocked } from '../s6/lockfile.js';
+import { errText } from '../s6/diag.js';
 import { signalName } from '../s6/signals.js';
 import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
@@ -18,7 +19,8 @@ export interface ServiceView {
   name: string;
   path: string;
   supervised: boolean;
-  state: 'up' | 'down' | 'finishing' | 'unsupervised';
+  /** `unreadable`: supervised, but supervise/status is missing, short or corrupt (see statusError) */
+  state: 'up' | 'down' | 'finishing' | 'unsupervised' | 'unreadable';
   pid: number | null;
   since: string | null;
   seconds: number | null;
@@ -32,6 +34,8 @@ export interface ServiceView {
   lastExit: LastExit;
   deaths: number;
   logger: ServiceView | null;
+  /** why supervise/status could not be used (state `unreadable`), else null */
+  statusError: string | null;
   /** an instanced service's instances (same shape), nested */
   instances?: ServiceView[];
   /** extensions add their own keys: `rc` */
@@ -50,6 +54,9 @@ export interface Overview {
 /** What rc knows of a longrun, on its service's row. */
 export interface RcMark { type: 'longrun'; state: 'up' | 'down'; live: string }
 
+// 1970 … 9999: what a Date can print; a stamp outside is a corrupt file, not a time
+const MAX_UNIX_MS = 253_402_300_799_000;
+const validStamp = (t: Tain): boolean => { const ms = taiToUnixMs(t); return ms >= 0 && ms <= MAX_UNIX_MS; };
 const iso = (t: Tain): string => new Date(taiToUnixMs(t)).toISOString();
 
 /** One service directory's view (a logger's too). */
@@ -61,6 +68,7 @@ export function serviceView(name: string, dir: string): ServiceView {
     name, path, supervised, state: 'unsupervised', pid: null, since: null, seconds: null,
     readiness: existsSync(join(dir, 'notification-fd')), ready: false,
     readySince: null, paused: false, wantUp: normallyUp, normallyUp, lastExit: null, deaths: 0, logger: null,
+    statusError: null,
   };
   const logDir = join(dir, 'log');
   if (name.split('/').length === 1 && isDir(logDir)) base.logger = serviceView(`${name}/log`, logDir);
@@ -70,8 +78,13 @@ export function serviceView(name: string, dir: string): ServiceView {
   let st;
   try {
     st = readStatus(dir);
-  } catch {
-    return base;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EPIPE' ? 'short status file' : err.code === 'ENOENT' ? 'no status file' : errText(e);
+    return { ...base, state: 'unreadable', statusError: `${join(dir, 'supervise', 'status')}: ${why}` };
+  }
+  if (!validStamp(st.stamp)) {
+    return { ...base, state: 'unreadable', statusError: `${join(dir, 'supervise', 'status')}: corrupt status file (timestamp out of range)` };
   }
   const now = taiNow();
   const tally = (() => { try { return readDeathTally(dir, MAX_DEATH_TALLY); } catch { return []; } })();
@@ -83,7 +96,7 @@ export function serviceView(name: string, dir: string): ServiceView {
     since: iso(st.stamp),
     seconds: secondsSince(st.stamp, now),
     ready: st.ready && st.pid !== 0 && !st.finishing,
-    readySince: st.ready ? iso(st.readyStamp) : null,
+    readySince: st.ready && validStamp(st.readyStamp) ? iso(st.readyStamp) : null,
     paused: st.paused && isUp(st),
     wantUp: st.wantUp,
     lastExit: last ? (last.sig ? { signal: signalName(last.sig) } : { code: last.exitCode }) : null,

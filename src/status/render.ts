@@ -15,6 +15,7 @@ export function duration(s: number | null): string {
 
 function stateColour(v: ServiceView): Colour {
   if (v.state === 'unsupervised') return 'dim';
+  if (v.state === 'unreadable') return 'red';
   if (v.state === 'up') return v.paused ? 'yellow' : 'green';
   if (v.state === 'finishing') return 'yellow';
   return v.wantUp ? 'red' : 'dim';
@@ -54,7 +55,20 @@ export function renderTable(o: Overview, colour: boolean): string {
   const paint = (s: string, c: Colour): string => (colour ? `\x1b[${COLOURS[c]}m${s}\x1b[0m` : s);
   const lines = [paint(fmt(HEADER), 'dim'), ...body.map((r) => paint(fmt(r.cells), r.colour))];
   const head = `${o.scandir}: ${o.scanner.running ? 'scanner running' : 'no scanner running'}, ${o.services.length} service${o.services.length === 1 ? '' : 's'}`;
-  return `${head}\n${lines.join('\n')}\n${o.rc.map((l) => renderRc(l, colour)).join('')}`;
+  return `${head}\n${lines.join('\n')}\n${renderNotes(o.services)}${o.rc.map((l) => renderRc(l, colour)).join('')}`;
+}
+
+/** The reasons a row cannot say in one cell: an unreadable status file, why a service is down. */
+function renderNotes(services: ServiceView[]): string {
+  const notes: string[] = [];
+  const visit = (v: ServiceView): void => {
+    if (v.statusError) notes.push(`  ${v.name}: ${v.statusError}`);
+    else if (typeof v.downReason === 'string') notes.push(`  ${v.name}: ${v.downReason}`);
+    if (v.logger) visit(v.logger);
+    for (const i of v.instances ?? []) visit(i);
+  };
+  services.forEach(visit);
+  return notes.length ? `\nnotes:\n${notes.join('\n')}\n` : '';
 }
 
 /** rc's own view of a live state: every atomic service with its type and state. */

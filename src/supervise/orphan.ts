@@ -32,7 +32,7 @@ export function procStat(pid: number): ProcStat | null {
 /** The pid the status file names, when that process still runs as the service it names:
  * its own session leader, started when the status says the service started. */
 export function findOrphan(status: SvStatus): number | null {
-  if (!status.pid || status.finishing) return null;
+  if (status.pid <= 1 || status.finishing) return null;
   const st = procStat(status.pid);
   if (!st || st.zombie || st.sid !== status.pid) return null;
   return Math.abs(st.startMs - taiToUnixMs(status.stamp)) < 3000 ? status.pid : null;
