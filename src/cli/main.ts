@@ -1,8 +1,9 @@
 // The multi-call entry: `hexad TOOL ARGS…`, or a link named after the tool.
 import { basename } from 'node:path';
 import { COMMANDS, commandForLink } from './commands.js';
-import { UsageError } from './getopt.js';
-import { errText, Fatal } from '../s6/diag.js';
+import { report } from './report.js';
+
+export { report };
 
 /** What a command module exports as default. It returns the exit code (or undefined to keep
  * running, as daemons do). `prog` is the name to print in messages. */
@@ -54,22 +55,4 @@ export async function run(argv: string[]): Promise<number | void> {
   } catch (e) {
     return report(e, prog, mod.usage);
   }
-}
-
-export function report(e: unknown, prog: string, usage: string): number {
-  if (e instanceof UsageError) {
-    process.stderr.write(`${prog}: usage: ${prog} ${usage}\n`);
-    return 100;
-  }
-  if (e instanceof Fatal) {
-    process.stderr.write(`${prog}: fatal: ${e.message}\n`);
-    return e.code;
-  }
-  // anything else is a bug or a system error nobody classified: still one line (the stack
-  // only with HEXAD_DEBUG set)
-  const err = e as NodeJS.ErrnoException;
-  const what = err && typeof err === 'object' && err.syscall ? `unable to ${err.syscall}${err.path ? ` ${err.path}` : ''}: ${errText(err)}` : `internal error: ${errText(e)}`;
-  process.stderr.write(`${prog}: fatal: ${what}\n`);
-  if (process.env.HEXAD_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
-  return 111;
 }

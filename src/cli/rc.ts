@@ -1,6 +1,7 @@
 import { getopt, uintArg, UsageError } from './getopt.js';
 import { canonPath, DEFAULT_LIVE } from '../rc/live.js';
 import { rc, rcHelp, type RcCommand } from '../rc/rc.js';
+import { writeOut } from '../s6/diag.js';
 
 export const usage = '[ -v verbosity ] [ -n dryrunthrottle ] [ -t timeout ] [ -l live ] [ -b ] [ -u | -d | -D ] [ -p ] [ -a ] [ --json ] help|list|listall|diff|start|stop|change [ servicenames... ]';
 
@@ -48,8 +49,8 @@ export default async function main(args: string[], prog: string): Promise<number
     out: {
       warn: (m) => process.stderr.write(`${prog}: warning: ${m}\n`),
       info: (m) => process.stderr.write(`${prog}: info: ${m}\n`),
-      dry: (line) => process.stdout.write(line + '\n'),
+      dry: (line) => writeOut(line + '\n'),
     },
-    stdout: (t) => process.stdout.write(t),
+    stdout: writeOut,
   });
 }

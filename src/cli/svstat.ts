@@ -1,7 +1,7 @@
 import { accessSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getopt, UsageError } from './getopt.js';
-import { Fatal, fatalSys } from '../s6/diag.js';
+import { Fatal, fatalSys, writeOut } from '../s6/diag.js';
 import { isLocked } from '../s6/lockfile.js';
 import { statusPath, unpackStatus } from '../s6/status.js';
 import { fieldByLetter, fieldByName, humanLine, type StatusView } from '../s6/svstat.js';
@@ -61,6 +61,6 @@ export default function main(args: string[]): number {
   }
   const view = { status, normallyUp, now, raw };
   const line = fields.length ? fields.map((f) => f(view)).join(' ') : humanLine(view, numeric);
-  process.stdout.write(line + '\n');
+  writeOut(line + '\n');
   return 0;
 }

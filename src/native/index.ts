@@ -1,4 +1,6 @@
 // Typed access to src/native/hexad.cc, the only native code in hexad.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 export type LockType = 'r' | 'w' | 'u';
@@ -27,57 +29,90 @@ interface Addon {
   strerror(errno: number): string;
 }
 
-const require = createRequire(import.meta.url);
-// dist/src/native/index.js -> <package>/src/native/build/Release/hexad.node
-const addon: Addon = require('../../../src/native/build/Release/hexad.node');
+// <package>/src/native: a prebuilt binary in prebuilds/<platform>-<arch>/ (shipped in the npm
+// package) or one built from source in build/Release, as node-gyp-build finds them.
+// Resolved from dist/src/native/index.js, or from a command bundle (whose import.meta.url is
+// made to look like a file of dist/src/cli/, see scripts/bundle.mjs).
+export const ADDON_DIR = fileURLToPath(new URL('../../../src/native/', import.meta.url));
+
+let loaded: Addon | undefined;
+
+/** Loaded on first use, so that commands which need no system call (--version, --help) run
+ * where no binary can be loaded. */
+function load(): Addon {
+  if (loaded) return loaded;
+  try {
+    // the usual case first, without node-gyp-build's directory walk: a binary built here
+    const built = ADDON_DIR + 'build/Release/hexad.node';
+    if (existsSync(built)) {
+      const m = { exports: {} as Addon };
+      process.dlopen(m, built);
+      loaded = m.exports;
+    } else {
+      // a prebuilt binary (prebuilds/<platform>-<arch>/): node-gyp-build picks the one that fits
+      const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: string) => unknown;
+      loaded = nodeGypBuild(ADDON_DIR) as Addon;
+    }
+  } catch (e) {
+    throw addonError(e);
+  }
+  return loaded;
+}
+
+/** One line saying what is missing and what to do (the code lets report() print it as is). */
+function addonError(e: unknown): Error {
+  const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return Object.assign(new Error(`unable to load hexad's native addon for Node ${process.version} ${process.platform}-${process.arch} from ${ADDON_DIR}: ${why.replace(/^No native build was found for .*/, 'no prebuilt binary matches and none was built')}; rebuild it with \`npm rebuild hexad\` (pnpm: \`pnpm approve-builds\`, then \`pnpm rebuild hexad\`), which needs a C++ compiler`), { code: 'HEXAD_NO_ADDON' });
+}
+
 
 /** Error thrown by the addon: `code` is the errno name (ENXIO, EAGAIN, …). */
 export interface SyscallError extends Error { code: string; errno: number; syscall: string }
 
 /** POSIX record lock on the whole file (fcntl, as s6 and s6-rc use; never flock).
  * Returns false when another process holds a conflicting lock and `wait` is false. */
-export const lock = (fd: number, type: 'r' | 'w', wait = false): boolean => addon.lock(fd, type, wait);
-export const unlock = (fd: number): void => { addon.lock(fd, 'u', false); };
+export const lock = (fd: number, type: 'r' | 'w', wait = false): boolean => load().lock(fd, type, wait);
+export const unlock = (fd: number): void => { load().lock(fd, 'u', false); };
 /** Pid of another process holding a lock that conflicts with `type` ('r' asks "any write lock?"), or 0. */
-export const lockHolder = (fd: number, type: 'r' | 'w' = 'r'): number => addon.lockHolder(fd, type);
-export const mkfifo = (path: string, mode: number): void => addon.mkfifo(path, mode);
+export const lockHolder = (fd: number, type: 'r' | 'w' = 'r'): number => load().lockHolder(fd, type);
+export const mkfifo = (path: string, mode: number): void => load().mkfifo(path, mode);
 /** A real pipe(2): [read end, write end]. */
-export const pipe = (cloexec = true): [number, number] => addon.pipe(cloexec);
-export const setCloexec = (fd: number, on: boolean): void => addon.setCloexec(fd, on);
-export const setNonblock = (fd: number, on: boolean): void => addon.setNonblock(fd, on);
-export const dup2 = (from: number, to: number): number => addon.dup2(from, to);
-export const dup = (fd: number, minFd = 0, cloexec = true): number => addon.dup(fd, minFd, cloexec);
+export const pipe = (cloexec = true): [number, number] => load().pipe(cloexec);
+export const setCloexec = (fd: number, on: boolean): void => load().setCloexec(fd, on);
+export const setNonblock = (fd: number, on: boolean): void => load().setNonblock(fd, on);
+export const dup2 = (from: number, to: number): number => load().dup2(from, to);
+export const dup = (fd: number, minFd = 0, cloexec = true): number => load().dup(fd, minFd, cloexec);
 /** bind + listen without accepting; the fd is close-on-exec until handed to a child. */
 export const listen = (family: SocketFamily, address: string, port: number, backlog: number, reuseAddr = true): number =>
-  addon.listen(family, address, port, backlog, reuseAddr);
-export const localPort = (fd: number): number => addon.localPort(fd);
-export const connectUnix = (path: string): number => addon.connectUnix(path);
-export const sendFds = (sock: number, data: Buffer, fds: number[]): number => addon.sendFds(sock, data, fds);
-export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null => addon.recvFds(sock, maxBytes);
+  load().listen(family, address, port, backlog, reuseAddr);
+export const localPort = (fd: number): number => load().localPort(fd);
+export const connectUnix = (path: string): number => load().connectUnix(path);
+export const sendFds = (sock: number, data: Buffer, fds: number[]): number => load().sendFds(sock, data, fds);
+export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null => load().recvFds(sock, maxBytes);
 /** waitpid for processes libuv does not know (children adopted across a re-exec). */
-export const waitpid = (pid: number, noHang: boolean): [number, number] | null => addon.waitpid(pid, noHang);
-export const execve = (path: string, argv: string[], env: string[]): never => addon.execve(path, argv, env);
+export const waitpid = (pid: number, noHang: boolean): [number, number] | null => load().waitpid(pid, noHang);
+export const execve = (path: string, argv: string[], env: string[]): never => load().execve(path, argv, env);
 
 /** posix_spawn: `fds[i]` becomes the child's fd i (-1 closes it); cwd null keeps ours; setsid
  * gives it a new session. The child is not libuv's: reap it with waitpid (see
  * src/supervise/reaper.ts). Throws ENOENT, EACCES… when the exec fails. */
 export const spawnProcess = (path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number =>
-  addon.spawn(path, argv, env, cwd, fds, setsid);
+  load().spawn(path, argv, env, cwd, fds, setsid);
 
 /** [path, argv, cwd | null, fds, setsid], as spawnProcess takes them. */
 export type SpawnRequest = [path: string, argv: string[], cwd: string | null, fds: number[], setsid: boolean];
 
 /** Several spawnProcess at once, from a few threads; one pid or -errno per request. */
-export const spawnMany = (requests: SpawnRequest[], env: string[]): number[] => addon.spawnMany(requests, env);
+export const spawnMany = (requests: SpawnRequest[], env: string[]): number[] => load().spawnMany(requests, env);
 
 /** Releases the resident pages of file-backed code (they come back from the page cache when
  * they run again): a long-running process stops paying for the code only start-up used. */
-export const trimCode = (): number => addon.trimCode();
+export const trimCode = (): number => load().trimCode();
 
 /** CLOCK_REALTIME as [seconds, nanoseconds]. */
-export const realtime = (): [number, number] => addon.realtime();
+export const realtime = (): [number, number] => load().realtime();
 /** strerror(3) text for an errno (positive, or libuv's negative form). */
-export const strerror = (errno: number): string => addon.strerror(Math.abs(errno));
+export const strerror = (errno: number): string => load().strerror(Math.abs(errno));
 
 export function isSyscallError(e: unknown, code?: string): e is SyscallError {
   return e instanceof Error && typeof (e as SyscallError).code === 'string' && (code === undefined || (e as SyscallError).code === code);

@@ -1,0 +1,62 @@
+// Part of `npm run build`, after tsc: one CommonJS file per command of src/cli/commands.ts, in
+// dist/cmd/MODULE.cjs, holding only what that command runs, so that a command costs Node's
+// start-up and little more (one file to read and compile, no ESM loader). bin/hexad.js maps the
+// command line to a bundle through dist/cmd/table.json. The readable dist/src stays the library.
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'cmd');
+const { COMMANDS } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'commands.js')).href);
+
+// Every module of dist/src lives one level under dist/src and finds the package's files
+// relative to its own URL (../../../bin/hexad.js, ../../../src/native/): a bundle answers
+// import.meta.url with a file of dist/src/cli/, so those paths resolve the same.
+const banner = `var __hexad_meta_url = require("url").pathToFileURL(require("path").join(__dirname, "..", "src", "cli", "bundle.js")).href;`;
+
+// the rare paths that need the whole multi-call program load it from dist/src at run time
+const lazyMain = {
+  name: 'lazy-main',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: '../src/cli/main.js', external: true }));
+  },
+};
+
+mkdirSync(out, { recursive: true });
+const modules = [...new Set(Object.values(COMMANDS).map((c) => c.module))];
+const cli = join(root, 'dist', 'src', 'cli');
+await Promise.all(modules.map((m) => build({
+  stdin: {
+    contents: [
+      `import main, * as mod from ${JSON.stringify(join(cli, `${m}.js`))};`,
+      `import { report } from ${JSON.stringify(join(cli, 'report.js'))};`,
+      'export const usage = mod.usage;',
+      'export async function run(args, prog) {',
+      '  try { return await main(args, prog); } catch (e) { return report(e, prog, mod.usage); }',
+      '}',
+    ].join('\n'),
+    resolveDir: cli,
+    sourcefile: `${m}-entry.js`,
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: join(out, `${m}.cjs`),
+  banner: { js: banner },
+  define: { 'import.meta.url': '__hexad_meta_url' },
+  plugins: [lazyMain],
+  logLevel: 'error',
+  legalComments: 'none',
+})));
+
+const links = {};
+const commands = {};
+for (const [name, info] of Object.entries(COMMANDS)) {
+  commands[name] = info.module;
+  for (const l of info.links) links[l] = name;
+}
+writeFileSync(join(out, 'table.json'), JSON.stringify({ commands, links }) + '\n');
+process.stdout.write(`bundled ${modules.length} commands into ${out}\n`);
