@@ -3,6 +3,11 @@
 // Lines and patterns are handled as latin1 strings, so that one character is one byte, as
 // regexec sees them in the C locale. Only "does it match" matters (REG_NOSUB).
 
+import { setFlagsFromString } from 'node:v8';
+import { shape, type Matcher } from './ere-shape.js';
+
+export type { Matcher };
+
 export class RegexError extends Error {}
 
 const CLASSES: Record<string, string> = {
@@ -24,10 +29,28 @@ const RE_DUP_MAX = 0x7fff;
 
 const hx = (c: number): string => '\\x' + c.toString(16).padStart(2, '0');
 
-/** Compiles an ERE (given as the argument's text) to a RegExp over latin1 strings. */
-export function compileEre(pattern: string): RegExp {
+/** The plain translation, without the shape fast paths (what they must agree with). */
+export function ereToRegExp(pattern: string): RegExp {
+  return new RegExp(translate(Buffer.from(pattern, 'utf8').toString('latin1')), 's');
+}
+
+let fallbackSet = false;
+
+/** Compiles an ERE (given as the argument's text) to a test over latin1 strings: a literal
+ * test when the pattern's shape allows (see ere-shape.ts), else a RegExp. Errors are checked
+ * on the whole pattern either way. */
+export function compileEre(pattern: string): Matcher {
   const src = Buffer.from(pattern, 'utf8').toString('latin1');
-  return new RegExp(translate(src), 's');
+  translate(src); // s6-log refuses what regcomp refuses, whatever the fast path
+  const s = shape(src);
+  if ('matcher' in s) return s.matcher;
+  if (!fallbackSet) {
+    // what is left may still backtrack: V8 then finishes the match with its linear-time
+    // engine instead of backtracking without bound
+    fallbackSet = true;
+    setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  }
+  return new RegExp(translate(s.ere), 's');
 }
 
 /** The latin1 string regexec sees for bytes [start, end) of a line (lines never hold NUL:

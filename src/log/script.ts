@@ -1,11 +1,11 @@
 // s6-log's logging script: directives read left to right, in two passes as s6-log does, so
 // that errors come out in the same order with the same exit code and message.
 import { Fatal } from '../s6/diag.js';
-import { compileEre } from './regex.js';
+import { compileEre, type Matcher } from './regex.js';
 
 export type Selection =
-  | { kind: 'plus'; re: RegExp }
-  | { kind: 'minus'; re: RegExp }
+  | { kind: 'plus'; re: Matcher }
+  | { kind: 'minus'; re: Matcher }
   | { kind: 'f' };
 
 export interface Processor {
@@ -160,7 +160,7 @@ export function parseScript(argv: readonly string[], onLogdir: (spec: LogdirSpec
         let sel: Selection;
         if (a[0] === 'f') sel = { kind: 'f' };
         else {
-          let re: RegExp;
+          let re: Matcher;
           try {
             re = compileEre(rest);
           } catch {
