@@ -1,14 +1,16 @@
 // `npm run bench -- log`: hexad log against Debian's s6-log on the same input, one after the
 // other in the same run: 100-byte lines (1 GB by default; HEXAD_BENCH_LOG_MB=200 for a quick
 // run) through `t s10000000 ./dir`, fed by cat through a real pipe, as a service's output
-// reaches its logger. Reports throughput and the logger's peak memory (max RSS).
+// reaches its logger. Reports throughput and the logger's peak memory (max RSS). Then a corpus
+// of 20 scripts with selections (CORPUS below) on mixed service logs, hexad log and s6-log
+// alternated, each script's output compared byte count for byte count.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipe } from '../src/native/index.js';
-import { printTable, ratio } from './table.js';
+import { alternate, median, printTable, RATIO_NOTE, ratio } from './table.js';
 
 const HEXAD = fileURLToPath(new URL('../../bin/hexad.js', import.meta.url));
 const S6_LOG = '/usr/bin/s6-log';
@@ -35,15 +37,16 @@ function loggedBytes(dir: string): number {
 }
 
 /** Runs `cat FILES | LOGGER ARGS` and measures the logger alone (elapsed, max RSS). */
-function runOnce(logger: string[], files: string[], dir: string): Promise<Result> {
-  rmSync(dir, { recursive: true, force: true });
+function runOnce(logger: string[], files: string[], dir: string, script?: string[], dirs?: string[]): Promise<Result> {
+  const outDirs = dirs ?? [dir];
+  for (const d of outDirs) rmSync(d, { recursive: true, force: true });
   const timeOut = dir + '.time';
   const useTime = existsSync(GNU_TIME);
   const [r, w] = pipe(true);
   const cat = spawn('cat', files, { stdio: ['ignore', w, 'inherit'] });
   const [cmd, ...args] = useTime ? [GNU_TIME, '-f', '%e %M', '-o', timeOut, ...logger] : logger;
   const t0 = process.hrtime.bigint();
-  const child = spawn(cmd, [...args, 't', 's10000000', 'n1000', dir], { stdio: [r, 'ignore', 'inherit'] });
+  const child = spawn(cmd, [...args, ...(script ?? ['t', 's10000000', 'n1000', dir])], { stdio: [r, 'ignore', 'inherit'] });
   closeSync(r);
   closeSync(w);
   let peak = 0;
@@ -69,8 +72,11 @@ function runOnce(logger: string[], files: string[], dir: string): Promise<Result
         maxRssKb = Number(kb);
         rmSync(timeOut, { force: true });
       }
-      const bytesOut = loggedBytes(dir);
-      rmSync(dir, { recursive: true, force: true });
+      let bytesOut = 0;
+      for (const d of outDirs) {
+        bytesOut += existsSync(d) ? loggedBytes(d) : 0;
+        rmSync(d, { recursive: true, force: true });
+      }
       resolve({ seconds, maxRssKb, bytesOut });
     });
   });
@@ -107,7 +113,7 @@ export default async function main(): Promise<void> {
     ];
     const results = new Map<string, Result[]>();
     for (let i = 0; i < runs; i++) {
-      for (const [name, cmd] of loggers) {
+      for (const [name, cmd] of i % 2 ? [...loggers].reverse() : loggers) {
         const res = await runOnce(cmd, files, join(work, 'logdir'));
         if (res.bytesOut !== expectOut) throw new Error(`${name} logged ${res.bytesOut} bytes, expected ${expectOut}`);
         results.set(name, [...(results.get(name) ?? []), res]);
@@ -117,11 +123,88 @@ export default async function main(): Promise<void> {
     const s6 = best(loggers[0][0]);
     process.stdout.write(`${(bytesIn / 1e6).toFixed(0)} MB of ${LINE}-byte lines (${totalLines} lines), script \`t s10000000 n1000 DIR\`, ` +
       `input by cat through a pipe; best of ${runs} run(s); max RSS of the logger process\n\n`);
-    printTable(['logger', 'seconds', 'MB/s in', 'max RSS', 'throughput vs s6-log'], loggers.map(([name]) => {
+    printTable(['logger', 'seconds', 'MB/s in', 'max RSS', `time ratio (${RATIO_NOTE})`], loggers.map(([name]) => {
       const r = best(name);
-      return [name, r.seconds.toFixed(2), (bytesIn / 1e6 / r.seconds).toFixed(0), `${(r.maxRssKb / 1024).toFixed(1)} MB`, ratio(s6.seconds, r.seconds)];
+      return [name, r.seconds.toFixed(2), (bytesIn / 1e6 / r.seconds).toFixed(0), `${(r.maxRssKb / 1024).toFixed(1)} MB`, ratio(r.seconds, s6.seconds)];
     }));
+    await corpus(work, loggers);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+// Log lines as services write them: levels, HTTP access lines, key=value lines, stack lines.
+const TEMPLATES = [
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z INFO  [http] GET /api/users/${n} 200 ${n % 900}ms`,
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z DEBUG [db] query select * from orders where id=${n} rows=1`,
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z WARN  [pool] connection ${n % 50} slow: timeout after ${n % 30}s`,
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z ERROR [worker] job ${n} failed: ECONNRESET`,
+  (n: number) => `127.0.0.1 - - [29/Nov/2026:01:02:03 +0000] "GET /static/app.${['js', 'css', 'png'][n % 3]} HTTP/1.1" 200 ${n % 99999}`,
+  (n: number) => `127.0.0.1 - - [29/Nov/2026:01:02:03 +0000] "GET /health HTTP/1.1" ${n % 7 ? 200 : 503} 2`,
+  (n: number) => `level=debug ts=2026-11-29T01:02:03Z caller=main.go:${n % 400} msg="tick" user=${n % 5 ? 'bob' : 'admin'}`,
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z TRACE [sched] timer ${n} fired`,
+  (n: number) => `    at Object.<anonymous> (/srv/app/index.js:${n % 500}:${n % 80})`,
+  (n: number) => `2026-11-29T01:02:03.${n % 1000}Z FATAL [main] out of memory in request ${n}`,
+];
+
+function makeCorpusInput(path: string, bytes: number): number {
+  const lines: string[] = [];
+  let size = 0, seed = 12345;
+  for (let n = 0; size < bytes; n++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const t = TEMPLATES[seed % TEMPLATES.length];
+    const l = t(n) + '\n';
+    lines.push(l);
+    size += l.length;
+  }
+  writeFileSync(path, lines.join(''));
+  return size;
+}
+
+/** Scripts as services' log/run use them, selections included; D1, D2 are log directories. */
+export const CORPUS: string[][] = [
+  ['n20', 's1000000', 'D1'],
+  ['t', 'D1'],
+  ['T', 'D1'],
+  ['-.*DEBUG.*', 't', 'D1'],
+  ['-.*DEBUG.*', '-.*TRACE.*', 't', 'D1'],
+  ['-', '+.*ERROR.*', 't', 'D1'],
+  ['-', '+.*(ERROR|FATAL).*', 't', 'D1'],
+  ['-', '+ERROR|FATAL|PANIC', 't', 'D1'],
+  ['-.*GET /health.*', 't', 'D1'],
+  ['-^level=debug', 't', 'D1'],
+  ['-', '+^127\\.0\\.0\\.1 ', 't', 'D1'],
+  ['-.*[0-9]{3}ms$', 't', 'D1'],
+  ['-', '+.*" 5[0-9][0-9] .*', 't', 'D1'],
+  ['t', 'D1', '-', '+.*ERROR.*', 'D2'],
+  ['-.*DEBUG.*', 't', 's100000', 'n5', 'D1'],
+  ['-', '+.*WARN.*', '+.*ERROR.*', 'T', 'D1'],
+  ['-.*user=admin.*', 't', 'D1'],
+  ['-', '+.*timeout.*', 't', 'D1'],
+  ['-.*\\.(png|css|js) .*', 't', 'D1'],
+  ['-.*DEBUG.*', 't', 'D1', 'f', 't', 'D2'],
+];
+
+async function corpus(work: string, loggers: [string, string[]][]): Promise<void> {
+  const mb = Number(process.env.HEXAD_BENCH_LOG_CORPUS_MB ?? 20);
+  const runs = Math.max(1, Number(process.env.HEXAD_BENCH_LOG_CORPUS_RUNS ?? 3));
+  const input = join(work, 'corpus');
+  const bytesIn = makeCorpusInput(input, mb * 1e6);
+  process.stdout.write(`\n${CORPUS.length} scripts with selections, on ${(bytesIn / 1e6).toFixed(0)} MB of mixed service logs (levels, access lines, key=value, stack lines); ` +
+    `s6-log and hexad log alternated run by run, median of ${runs}; the bytes each writes must be equal; ${RATIO_NOTE}\n\n`);
+  const rows: string[][] = [];
+  const ratios: number[] = [];
+  for (const script of CORPUS) {
+    const d1 = join(work, 'd1'), d2 = join(work, 'd2');
+    const args = script.map((a) => (a === 'D1' ? d1 : a === 'D2' ? d2 : a));
+    const dirs = script.includes('D2') ? [d1, d2] : [d1];
+    const r = await alternate(runs, loggers.map(([n]) => n), async (name) => runOnce(loggers.find(([n]) => n === name)![1], [input], d1, args, dirs));
+    const [s6, hx] = loggers.map(([n]) => r[n]);
+    if (s6[0].bytesOut !== hx[0].bytesOut) throw new Error(`bench: ${script.join(' ')}: s6-log wrote ${s6[0].bytesOut} bytes, hexad ${hx[0].bytesOut}`);
+    const a = median(s6.map((x) => x.seconds)), b = median(hx.map((x) => x.seconds));
+    ratios.push(b / a);
+    rows.push([`\`${script.join(' ')}\``, (bytesIn / 1e6 / a).toFixed(0), (bytesIn / 1e6 / b).toFixed(0), ratio(b, a), `${(hx[0].bytesOut / 1e6).toFixed(1)} MB`]);
+  }
+  printTable(['script', 's6-log MB/s', 'hexad MB/s', 'time, hexad / s6-log', 'written'], rows);
+  process.stdout.write(`\nworst time ratio ${Math.max(...ratios).toFixed(2)}x, median ${median(ratios).toFixed(2)}x\n`);
 }

@@ -13,6 +13,8 @@ import { alternate, median, ms, printTable, RATIO_NOTE, ratio } from './table.js
 import { HEXAD, sleep, tempDir } from './util.js';
 
 const RUNS = Number(process.env.HEXAD_BENCH_STARTUP_RUNS ?? 30);
+// another build's bin/hexad.js (an older checkout), for before/after figures
+const BIN = process.env.HEXAD_BENCH_BIN ?? HEXAD;
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
@@ -59,7 +61,7 @@ export default async function main(): Promise<void> {
     const a = join(scan, 'a');
     const inst = join(scan, 'inst');
     await until('service a', () => readStatus(a).pid > 0);
-    await until('the instanced service', () => isLocked(join(inst, 'supervise', 'lock')));
+    await until('the instanced service', () => isLocked(join(inst, 'instance', '.s6-svscan', 'lock')));
     must(['instance-create', inst, 'one']);
     // rc: a longrun and a oneshot, live on the same scanner
     const src = join(root, 'rc-src');
@@ -94,13 +96,13 @@ export default async function main(): Promise<void> {
       { label: 'rc change (a oneshot down, then up)', hexad: ['rc', '-l', live, '-d', 'change', 'os'] },
       { label: 'instance-create + instance-delete', hexad: ['instance-create', inst, 'two'] },
     ];
-    process.stdout.write(`Wall time of one command, start to exit, in ms: medians of ${RUNS} alternated runs (node -e 0, hexad, s6 in turn); ${RATIO_NOTE}. Node ${process.version}.\n\n`);
+    process.stdout.write(`Wall time of one command, start to exit, in ms: medians of ${RUNS} alternated runs (node -e 0, hexad, s6 in turn); ${RATIO_NOTE}. Node ${process.version}; ${BIN}.\n\n`);
     const rows: string[][] = [];
     for (const q of queries) {
       const sides = q.s6 && existsSync(`/usr/bin/${q.s6[0]}`) ? (['node', 'hexad', 's6'] as const) : (['node', 'hexad'] as const);
       const r = await alternate(RUNS, sides as readonly ('node' | 'hexad' | 's6')[], (side) => side === 'node'
         ? wall(process.execPath, ['-e', '0'])
-        : side === 'hexad' ? wall(process.execPath, [HEXAD, ...q.hexad]) : wall(`/usr/bin/${q.s6![0]}`, q.s6!.slice(1)));
+        : side === 'hexad' ? wall(process.execPath, [BIN, ...q.hexad]) : wall(`/usr/bin/${q.s6![0]}`, q.s6!.slice(1)));
       const n = median(r.node), h = median(r.hexad), s = r.s6?.length ? median(r.s6) : null;
       rows.push([`hexad ${q.label}`, ms(n), ms(h), ratio(h, n), s === null ? 'n/a' : ms(s), s === null ? 'n/a' : ratio(h, s)]);
     }
@@ -113,8 +115,8 @@ export default async function main(): Promise<void> {
       const undoTimes: number[] = [];
       const r = await alternate(RUNS, ['node', 'hexad'] as const, (side) => {
         if (side === 'node') return wall(process.execPath, ['-e', '0']);
-        const t = wall(process.execPath, [HEXAD, ...q.hexad]);
-        undoTimes.push(wall(process.execPath, [HEXAD, ...undo]));
+        const t = wall(process.execPath, [BIN, ...q.hexad]);
+        undoTimes.push(wall(process.execPath, [BIN, ...undo]));
         return t;
       });
       const n = median(r.node), h = median(r.hexad);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeControl } from '../src/s6/control.js';
 import { readStatus } from '../src/s6/status.js';
 import { isLocked } from '../src/s6/lockfile.js';
-import { median, ms, printTable, ratio } from './table.js';
+import { median, ms, printTable, RATIO_NOTE, ratio } from './table.js';
 import { EventClock, HEXAD, hasS6, memoryOf, sleep, tempDir, timed } from './util.js';
 
 const RUNS = Number(process.env.HEXAD_BENCH_RUNS ?? 10);
@@ -40,10 +40,12 @@ async function waitFor(what: () => boolean): Promise<void> {
 
 interface Figures { cold: number[]; explicit: number[]; restart: number[]; restartWarm: number[]; svc: number[]; mem: ReturnType<typeof memoryOf> }
 
-async function measure(impl: Impl, root: string): Promise<Figures> {
-  const f: Figures = { cold: [], explicit: [], restart: [], restartWarm: [], svc: [], mem: { rssKb: 0, pssKb: 0, anonKb: 0 } };
+const emptyFigures = (): Figures => ({ cold: [], explicit: [], restart: [], restartWarm: [], svc: [], mem: { rssKb: 0, pssKb: 0, anonKb: 0 } });
+
+/** One run of every measure for one implementation, added to `f`. */
+async function measureOnce(impl: Impl, root: string, f: Figures, i: number): Promise<void> {
   const dir = join(root, impl);
-  for (let i = 0; i < RUNS; i++) {
+  {
     // (a) cold: supervisor start -> service spawned
     serviceDir(dir, false);
     const clock = new EventClock([dir], 'u');
@@ -84,37 +86,39 @@ async function measure(impl: Impl, root: string): Promise<Figures> {
     await stopSupervisor(sup, dir);
     await waitFor(() => !isLocked(join(dir, 'supervise', 'lock')));
   }
-  return f;
 }
 
 export default async function main(): Promise<void> {
   const root = tempDir('hexad-bench-supervise-');
   try {
-    const h = await measure('hexad', root);
-    const s = hasS6() ? await measure('s6', root) : null;
-    const nodeStart: number[] = [];
-    const hexadStart: number[] = [];
+    // one run of each side in turn, the order swapped every run
+    const h = emptyFigures();
+    const s = hasS6() ? emptyFigures() : null;
     for (let i = 0; i < RUNS; i++) {
-      nodeStart.push(await timed(process.execPath, ['-e', '0']));
-      hexadStart.push(await timed(process.execPath, [HEXAD, '--version']));
+      const order: Impl[] = i % 2 ? ['s6', 'hexad'] : ['hexad', 's6'];
+      for (const impl of order) {
+        if (impl === 'hexad') await measureOnce('hexad', root, h, i);
+        else if (s) await measureOnce('s6', root, s, i);
+      }
     }
     const row = (what: string, a: number[], b: number[] | undefined): string[] =>
       [what, ms(median(a)), b ? ms(median(b)) : 'n/a', b ? ratio(median(a), median(b)) : 'n/a'];
-    process.stdout.write(`Medians of ${RUNS} runs, in ms (ratio = hexad / s6; below 1 is faster).\n\n`);
+    process.stdout.write(`Medians of ${RUNS} runs, hexad and s6 alternated run by run, in ms; ${RATIO_NOTE}. Whole-command start-up: \`npm run bench -- startup\`.\n\n`);
     printTable(['measure', 'hexad', 's6 2.11.3.2', 'ratio'], [
       row('(a) supervisor start -> service spawned', h.cold, s?.cold),
       row('(a) explicit start (u) -> service spawned', h.explicit, s?.explicit),
       row('(a) kill -9 of a ready service -> new process, first time', h.restart, s?.restart),
       row('(a) kill -9 of a ready service -> new process, later', h.restartWarm, s?.restartWarm),
-      row('(b) svc -r -wU round trip (whole command)', h.svc, s?.svc),
-      ['node -e 0 (Node start-up alone)', ms(median(nodeStart)), '', ''],
-      ['hexad --version (start-up of a hexad command)', ms(median(hexadStart)), '', ''],
+    ]);
+    process.stdout.write('\n');
+    printTable(['whole command (a process per call)', 'hexad', 's6 2.11.3.2', 'ratio'], [
+      row('(b) svc -r -wU round trip', h.svc, s?.svc),
     ]);
     process.stdout.write('\n');
     const kb = (n: number): string => `${(n / 1024).toFixed(1)} MB`;
     printTable(['(c) memory of one supervisor', 'hexad', 's6 2.11.3.2', 'ratio'], [
+      ['**PSS** (headline: shared pages counted once)', kb(h.mem.pssKb), s ? kb(s.mem.pssKb) : 'n/a', s ? ratio(h.mem.pssKb, s.mem.pssKb) : 'n/a'],
       ['RSS', kb(h.mem.rssKb), s ? kb(s.mem.rssKb) : 'n/a', s ? ratio(h.mem.rssKb, s.mem.rssKb) : 'n/a'],
-      ['PSS', kb(h.mem.pssKb), s ? kb(s.mem.pssKb) : 'n/a', s ? ratio(h.mem.pssKb, s.mem.pssKb) : 'n/a'],
       ['anonymous', kb(h.mem.anonKb), s ? kb(s.mem.anonKb) : 'n/a', s ? ratio(h.mem.anonKb, s.mem.anonKb) : 'n/a'],
     ]);
   } finally {

@@ -36,7 +36,9 @@ if (table && table.links[self]) {
   args = argv.slice(3);
   prog = `hexad ${name}`;
 }
-if (name) {
+if (!name && argv[2] === '--version' && !table?.links[self]) {
+  require('fs').writeSync(1, `hexad ${require('../package.json').version}\n`);
+} else if (name) {
   // Node >= 22.1: compiled code cached on disk, for the bundles' next runs
   require('module').enableCompileCache?.();
   require(join(dist, 'cmd', `${table.commands[name]}.cjs`)).run(args, prog).then(finish);

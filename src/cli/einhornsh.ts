@@ -1,6 +1,5 @@
 // hexad einhornsh [-c NAME | -d PATH] [-e 'CMD [ARGS]; CMD…'] [NAME]: einhorn's shell.
-import { createInterface } from 'node:readline';
-import { Fatal } from '../s6/diag.js';
+import { Fatal, writeOut } from '../s6/diag.js';
 import { Client, defaultSocketPath } from '../einhorn/client.js';
 import { inspect } from '../einhorn/inspect.js';
 import { ShellwordsError, shellsplit } from '../einhorn/shellwords.js';
@@ -62,12 +61,12 @@ export default async function main(args: string[]): Promise<number> {
         const r = await client.receive();
         if (r === null) throw new Fatal(1, 'connection closed by the einhorn master');
         if (!(r instanceof Map)) {
-          process.stdout.write(`Invalid response type ${typeof r === 'string' ? 'String' : 'Object'}: ${inspect(r)}\n`);
+          writeOut(`Invalid response type ${typeof r === 'string' ? 'String' : 'Object'}: ${inspect(r)}\n`);
           continue;
         }
         const m = r.get('message');
         const text = m === undefined || m === null ? '' : String(m);
-        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        writeOut(text.endsWith('\n') ? text : `${text}\n`);
         if (r.get('wait') !== true) {
           // hexad: an upgrade that did not happen makes einhornsh fail, so that scripts notice
           if (/^upgrade/.test(command) && /^(ERROR: |Upgrade failed)/.test(text)) status = 1;
@@ -90,6 +89,8 @@ export default async function main(args: string[]): Promise<number> {
         }
         process.stderr.write(`Enter 'help' if you're not sure what to do.\n\nType "quit" or "exit" to quit at any time\n`);
       }
+      // loaded here: `-e` does without readline's start-up cost
+      const { createInterface } = process.getBuiltinModule('node:readline');
       const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '> ', terminal: interactive });
       if (interactive) rl.prompt();
       for await (const line of rl) {
