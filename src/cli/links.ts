@@ -12,6 +12,8 @@ const BIN = fileURLToPath(new URL('../../../bin/hexad.js', import.meta.url));
 /** Creates DIR/hexad and one link per s6/einhorn tool name, all pointing at hexad's entry. */
 export default function main(args: string[]): number {
   if (args.length !== 1) throw new UsageError();
+  // `links --help` would otherwise create a directory named --help
+  if (args[0].startsWith('-')) throw new UsageError();
   const dir = resolve(args[0]);
   try {
     mkdirSync(dir, { recursive: true });

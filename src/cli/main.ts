@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { COMMANDS, commandForLink } from './commands.js';
 import { report } from './report.js';
+import { commandHelp, nearest, overallHelp } from './help.js';
 
 export { report };
 
@@ -15,9 +16,16 @@ export interface CommandModule {
   usage: string;
 }
 
-function usageAll(): string {
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(16)} ${c.summary}`);
-  return `usage: hexad COMMAND [ARGS…]\n\ncommands:\n${lines.join('\n')}\n`;
+const SHORT_USAGE = 'usage: hexad COMMAND [ARGS…]  (hexad --help lists the commands)\n';
+
+async function usageOf(name: string): Promise<string> {
+  return ((await import(`./${COMMANDS[name].module}.js`)) as CommandModule).usage;
+}
+
+function unknown(name: string): number {
+  const near = nearest(name);
+  process.stderr.write(`hexad: fatal: unknown command: ${name}${near ? ` (did you mean ${near}?)` : ''}; hexad --help lists the commands\n`);
+  return 100;
 }
 
 export async function run(argv: string[]): Promise<number | void> {
@@ -35,20 +43,31 @@ export async function run(argv: string[]): Promise<number | void> {
     name = argv[2];
     args = argv.slice(3);
     prog = `hexad ${name}`;
-    if (!name || name === '-h' || name === '--help' || name === 'help') {
-      process.stdout.write(usageAll());
-      return name ? 0 : 100;
+    if (!name) {
+      process.stderr.write(SHORT_USAGE);
+      return 100;
+    }
+    if (name === '-h' || name === '--help' || (name === 'help' && !args.length)) {
+      process.stdout.write(overallHelp());
+      return 0;
+    }
+    if (name === 'help') {
+      const about = COMMANDS[args[0]] ? args[0] : commandForLink(args[0]);
+      if (!about) return unknown(args[0]);
+      process.stdout.write(commandHelp(about, await usageOf(about)));
+      return 0;
     }
     if (name === '--version') {
       process.stdout.write('hexad 0.1.0\n');
       return 0;
     }
+    if (COMMANDS[name] && args[0] === '--help') {
+      process.stdout.write(commandHelp(name, await usageOf(name)));
+      return 0;
+    }
   }
   const info = COMMANDS[name];
-  if (!info) {
-    process.stderr.write(`hexad: fatal: unknown command: ${name}\n${usageAll()}`);
-    return 100;
-  }
+  if (!info) return unknown(name);
   const mod = (await import(`./${info.module}.js`)) as CommandModule;
   try {
     return await mod.default(args, prog);

@@ -1,7 +1,7 @@
 import { getopt, uintArg, UsageError } from './getopt.js';
 import { canonPath, DEFAULT_LIVE } from '../rc/live.js';
 import { rc, rcHelp, type RcCommand } from '../rc/rc.js';
-import { writeOut } from '../s6/diag.js';
+import { Fatal, writeOut } from '../s6/diag.js';
 
 export const usage = '[ -v verbosity ] [ -n dryrunthrottle ] [ -t timeout ] [ -l live ] [ -b ] [ -u | -d | -D ] [ -p ] [ -a ] [ --json ] help|list|listall|diff|start|stop|change [ servicenames... ]';
 
@@ -44,13 +44,22 @@ export default async function main(args: string[], prog: string): Promise<number
     up = sub === 'start';
     prune = false;
   }
-  return rc({
-    live: canonPath(live), command, names, up, forceStop, prune, selectLive, verbosity, dryRun, timeout, locks, blocking, json,
-    out: {
-      warn: (m) => process.stderr.write(`${prog}: warning: ${m}\n`),
-      info: (m) => process.stderr.write(`${prog}: info: ${m}\n`),
-      dry: (line) => writeOut(line + '\n'),
-    },
-    stdout: writeOut,
-  });
+  try {
+    return await rc({
+      live: canonPath(live), command, names, up, forceStop, prune, selectLive, verbosity, dryRun, timeout, locks, blocking, json,
+      out: {
+        warn: (m) => process.stderr.write(`${prog}: warning: ${m}\n`),
+        info: (m) => process.stderr.write(`${prog}: info: ${m}\n`),
+        dry: (line) => writeOut(line + '\n'),
+      },
+      stdout: writeOut,
+    });
+  } catch (e) {
+    // s6-rc says only "unable to take locks: No such file or directory"; under its own name
+    // hexad says which live directory it looked for
+    if (e instanceof Fatal && prog !== 's6-rc' && e.message === 'unable to take locks: No such file or directory') {
+      throw new Fatal(e.code, `unable to take locks on ${live}: no live state there (start hexad svscan, run hexad rc-init -l ${live}, or pass -l LIVE)`);
+    }
+    throw e;
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { getopt, UsageError } from './getopt.js';
 import { Fatal, fatalSys } from '../s6/diag.js';
-import { isScanDir, scanOverview, singleOverview, type Overview } from '../status/collect.js';
+import { dirKind, scanOverview, singleOverview, type Overview } from '../status/collect.js';
 import { renderTable } from '../status/render.js';
 
 export const usage = '[ --json ] [ --color | --no-color ] [ scandir | servicedir ]';
@@ -17,8 +17,17 @@ export default function main(args: string[]): number {
   const dir = rest[0] ?? '.';
   if (!existsSync(dir)) throw new Fatal(111, `unable to open ${dir}: No such file or directory`);
   let overview: Overview;
+  let kind: ReturnType<typeof dirKind>;
   try {
-    overview = isScanDir(dir)
+    kind = dirKind(dir);
+  } catch (e) {
+    throw fatalSys(111, `read ${dir}`, e);
+  }
+  if (kind === 'neither') {
+    throw new Fatal(100, `${dir} is not a scan directory (no .s6-svscan, no service directory in it) nor a service directory (no run file)`);
+  }
+  try {
+    overview = kind === 'scan'
       ? scanOverview(dir)
       : singleOverview(basename(dir), dir);
   } catch (e) {

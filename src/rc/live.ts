@@ -7,9 +7,11 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockFile } from '../s6/lockfile.js';
+import { userRuntimeDir } from '../s6/runtime-dir.js';
 import { Fatal, errText } from '../s6/diag.js';
 
-export const DEFAULT_LIVE = '/run/s6-rc';
+/** /run/s6-rc for root, as s6-rc; for another user, s6-rc in that user's runtime directory. */
+export const DEFAULT_LIVE = (process.getuid?.() ?? 0) === 0 ? '/run/s6-rc' : join(userRuntimeDir(), 's6-rc');
 export const DEFAULT_COMPILED = '/etc/s6-rc/compiled';
 
 /** Removes trailing slashes (`-l /run/s6-rc/` names the same live directory). */

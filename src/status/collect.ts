@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { readDeathTally, MAX_DEATH_TALLY } from '../s6/dtally.js';
 import { isLocked } from '../s6/lockfile.js';
 import { errText } from '../s6/diag.js';
+import { readDownReason } from '../s6/down-reason.js';
 import { signalName } from '../s6/signals.js';
 import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
@@ -36,6 +37,9 @@ export interface ServiceView {
   logger: ServiceView | null;
   /** why supervise/status could not be used (state `unreadable`), else null */
   statusError: string | null;
+  /** why a down service is down, when its supervisor recorded it (spawn error, permanent
+   * failure), else null */
+  downReason?: string | null;
   /** an instanced service's instances (same shape), nested */
   instances?: ServiceView[];
   /** extensions add their own keys: `rc` */
@@ -89,9 +93,11 @@ export function serviceView(name: string, dir: string): ServiceView {
   const now = taiNow();
   const tally = (() => { try { return readDeathTally(dir, MAX_DEATH_TALLY); } catch { return []; } })();
   const last = tally.at(-1);
+  const up = isUp(st);
   return {
     ...base,
-    state: isUp(st) ? 'up' : st.finishing ? 'finishing' : 'down',
+    state: up ? 'up' : st.finishing ? 'finishing' : 'down',
+    downReason: up ? null : readDownReason(dir),
     pid: isUp(st) ? st.pid : null,
     since: iso(st.stamp),
     seconds: secondsSince(st.stamp, now),
@@ -134,7 +140,16 @@ export function singleOverview(name: string, dir: string): Overview {
   return { schema: SCHEMA, scandir: parent, scanner: { running }, services: [serviceView(name, dir)], rc: [] };
 }
 
+/** What DIR is: a scan directory (it has .s6-svscan/, or service directories not yet
+ * scanned), one service directory (it has `run`), or neither. */
+export function dirKind(dir: string): 'scan' | 'service' | 'neither' {
+  if (existsSync(join(dir, '.s6-svscan'))) return 'scan';
+  if (existsSync(join(dir, 'run'))) return 'service';
+  const names = readdirSync(dir).filter((n) => !n.startsWith('.'));
+  return names.some((n) => existsSync(join(dir, n, 'run'))) ? 'scan' : 'neither';
+}
+
 /** Whether DIR is a scan directory (rather than one service directory). */
 export function isScanDir(dir: string): boolean {
-  return existsSync(join(dir, '.s6-svscan')) || !existsSync(join(dir, 'run'));
+  return dirKind(dir) === 'scan';
 }

@@ -18,6 +18,7 @@ import { cleanFifodir, notify, tryMkdir } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
+import { writeDownReason } from '../s6/down-reason.js';
 import { readDownSignal, readUint } from './service-files.js';
 import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
@@ -570,6 +571,7 @@ export class Supervisor {
   /** After the fork: the service is up; `events` announces it ('u', or 'su' for a first start). */
   private started(plan: StartPlan, pid: number, events: string): void {
     if (plan.notifyPipe) closeSync(plan.notifyPipe[1]);
+    this.noteDown(null);
     this.childPid = pid;
     if (plan.notifyPipe) this.watchReadiness(plan.notifyPipe[0]);
     this.setTimeout(INFINITE);
@@ -620,7 +622,17 @@ export class Supervisor {
   private spawnFailed(what: string, e: unknown): void {
     process.stderr.write(`${this.progName()} (child): fatal: unable to ${what}: ${errText(e)}\n`);
     this.warn('unable to spawn ./run - waiting 10 seconds');
+    this.noteDown(`unable to ${what}: ${errText(e)} (retrying every 10 seconds)`);
     this.setTimeout(10_000);
+  }
+
+  private downReasonWritten = false;
+
+  /** supervise/hexad-down-reason, for `hexad status` (see s6/down-reason.ts). */
+  private noteDown(reason: string | null): void {
+    if (reason === null && !this.downReasonWritten) return;
+    this.downReasonWritten = reason !== null;
+    writeDownReason(this.dir, reason);
   }
 
   private progName(): string {
@@ -750,6 +762,7 @@ export class Supervisor {
     const w = this.finishWstat;
     if (!wstatSignaled(w) && wstatExitCode(w) === 125) {
       this.status.wantUp = false;
+      this.noteDown('finish exited 125: permanent failure, not restarted');
       this.setDownAndReady('OD');
     } else this.setDownAndReady('D');
   }

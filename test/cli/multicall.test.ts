@@ -28,11 +28,11 @@ test('hexad links DIR: every tool name, each behaving as that tool', () => {
 test('hexad with no command, --help, an unknown command, --version', () => {
   const none = hexad([]);
   assert.equal(none.code, 100);
-  assert.match(none.stdout, /^usage: hexad COMMAND/);
+  assert.match(none.stderr, /^usage: hexad COMMAND/);
   assert.equal(hexad(['--help']).code, 0);
   const bad = hexad(['frobnicate']);
   assert.equal(bad.code, 100);
-  assert.match(bad.stderr, /^hexad: fatal: unknown command: frobnicate\n/);
+  assert.match(bad.stderr, /^hexad: fatal: unknown command: frobnicate; hexad --help lists the commands\n$/);
   assert.match(hexad(['--version']).stdout, /^hexad \d+\.\d+\.\d+\n$/);
   const u = hexad(['svc', '-t500']);
   assert.equal(u.code, 100);

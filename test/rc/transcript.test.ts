@@ -131,7 +131,8 @@ test('transcript: help, usage, unknown names, and bad live directories', async (
   assert.equal(env.rc([]).code, 100);
   assert.equal(env.rc(['-v', 'x', 'list']).code, 100);
   const missing = hexad(['rc', '-l', join(env.root, 'nosuch'), 'list']);
-  assert.deepEqual([missing.code, missing.stderr], [111, 'hexad rc: fatal: unable to take locks: No such file or directory\n']);
+  assert.equal(missing.code, 111);
+  assert.match(missing.stderr, /^hexad rc: fatal: unable to take locks on .*\/nosuch: no live state there/);
   // a state file shorter than the database: exit 4, as s6-rc
   writeFileSync(join(env.live, 'state'), '');
   const short = env.rc(['-a', 'list']);
