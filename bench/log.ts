@@ -197,7 +197,8 @@ async function corpus(work: string, loggers: [string, string[]][]): Promise<void
   const ratios: number[] = [];
   for (const script of CORPUS) {
     const d1 = join(work, 'd1'), d2 = join(work, 'd2');
-    const args = script.flatMap((a) => (a === 'D1' ? ['n1000', d1] : a === 'D2' ? ['n1000', d2] : [a]));
+    // `--`: a script may begin with `-RE`, which getopt would take for an option
+    const args = ['--', ...script.flatMap((a) => (a === 'D1' ? ['n1000', d1] : a === 'D2' ? ['n1000', d2] : [a]))];
     const dirs = script.includes('D2') ? [d1, d2] : [d1];
     const r = await alternate(runs, loggers.map(([n]) => n), async (name) => runOnce(loggers.find(([n]) => n === name)![1], [input], d1, args, dirs));
     const [s6, hx] = loggers.map(([n]) => r[n]);

@@ -4,23 +4,42 @@
 // command line to a bundle through dist/cmd/table.json. The readable dist/src stays the library.
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'cmd');
 const { COMMANDS } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'commands.js')).href);
 
-// Every module of dist/src lives one level under dist/src and finds the package's files
-// relative to its own URL (../../../bin/hexad.js, ../../../src/native/): a bundle answers
-// import.meta.url with a file of dist/src/cli/, so those paths resolve the same.
-const banner = `var __hexad_meta_url = require("url").pathToFileURL(require("path").join(__dirname, "..", "src", "cli", "bundle.js")).href;`;
+// Modules find the package's files relative to their own URL (../../../bin/hexad.js,
+// ../../../src/native/, ./page.html): inside a bundle, each module's import.meta is made to
+// name the file it was bundled from, dist/src/…, so those paths resolve the same.
+const realMeta = {
+  name: 'real-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      if (text.includes('import.meta')) {
+        const rel = JSON.stringify(relative(out, args.path));
+        const file = `require("path").join(__dirname, ${rel})`;
+        text = text
+          .replaceAll('import.meta.url', `require("url").pathToFileURL(${file}).href`)
+          .replaceAll('import.meta.filename', file)
+          .replaceAll('import.meta.dirname', `require("path").dirname(${file})`);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
 
 // the rare paths that need the whole multi-call program load it from dist/src at run time
 const lazyMain = {
   name: 'lazy-main',
   setup(b) {
-    b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: '../src/cli/main.js', external: true }));
+    b.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (/[\\/]dist[\\/]src[\\/]cli$/.test(args.resolveDir)
+      ? { path: '../src/cli/main.js', external: true }
+      : undefined));
   },
 };
 
@@ -45,9 +64,7 @@ await Promise.all(modules.map((m) => build({
   format: 'cjs',
   target: 'node20',
   outfile: join(out, `${m}.cjs`),
-  banner: { js: banner },
-  define: { 'import.meta.url': '__hexad_meta_url' },
-  plugins: [lazyMain],
+  plugins: [lazyMain, realMeta],
   logLevel: 'error',
   legalComments: 'none',
 })));
