@@ -1,4 +1,5 @@
 // hexad einhornsh [-c NAME | -d PATH] [-e 'CMD [ARGS]; CMD…'] [NAME]: einhorn's shell.
+import { createRequire } from 'node:module';
 import { Fatal, writeOut } from '../s6/diag.js';
 import { Client, defaultSocketPath } from '../einhorn/client.js';
 import { inspect } from '../einhorn/inspect.js';
@@ -90,7 +91,7 @@ export default async function main(args: string[]): Promise<number> {
         process.stderr.write(`Enter 'help' if you're not sure what to do.\n\nType "quit" or "exit" to quit at any time\n`);
       }
       // loaded here: `-e` does without readline's start-up cost
-      const { createInterface } = process.getBuiltinModule('node:readline');
+      const { createInterface } = (process.getBuiltinModule?.('node:readline') ?? createRequire(import.meta.url)('node:readline')) as typeof import('node:readline');
       const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '> ', terminal: interactive });
       if (interactive) rl.prompt();
       for await (const line of rl) {

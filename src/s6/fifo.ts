@@ -1,6 +1,7 @@
 // FIFOs read without blocking libuv's thread pool: open O_RDONLY|O_NONBLOCK, keep a write end
 // of our own so the reader never sees EOF, and let a net.Socket (a libuv pipe) read it.
 import { chmodSync, closeSync, openSync, statSync, constants as C } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { mkfifo } from '../native/index.js';
 import { Fatal } from './diag.js';
@@ -30,7 +31,7 @@ export class FifoReader {
       throw e;
     }
     // loaded here: `net` costs a short-lived command (svc without -w) ~4 ms of start-up
-    const { Socket } = process.getBuiltinModule('node:net');
+    const { Socket } = (process.getBuiltinModule?.('node:net') ?? createRequire(import.meta.url)('node:net')) as typeof import('node:net');
     this.socket = new Socket({ fd: rfd, readable: true, writable: false });
     this.socket.on('data', onData);
     this.socket.on('error', () => { /* a FIFO we hold both ends of has no error to report */ });
