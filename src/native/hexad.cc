@@ -343,6 +343,11 @@ Napi::Value SetSubreaper(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Sync(const Napi::CallbackInfo &info) {
+  sync();
+  return info.Env().Undefined();
+}
+
 Napi::Value IsSubreaper(const Napi::CallbackInfo &info) {
   int on = 0;
   if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) == -1) return fail(info.Env(), "prctl", errno);
@@ -577,6 +582,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reapBatch", Napi::Function::New(env, ReapBatch));
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
   exports.Set("isSubreaper", Napi::Function::New(env, IsSubreaper));
+  exports.Set("sync", Napi::Function::New(env, Sync));
   exports.Set("execve", Napi::Function::New(env, Execve));
   return exports;
 }

@@ -24,6 +24,7 @@ interface Addon {
   reapBatch(orphan: number): { reaped: number[]; blocked: number };
   setSubreaper(on: boolean): void;
   isSubreaper(): boolean;
+  sync(): void;
   realtime(): [number, number];
   trimCode(): number;
   spawnMany(requests: SpawnRequest[], env: string[]): number[];
@@ -68,6 +69,8 @@ export const claim = (pid: number, on = true): void => addon.claim(pid, on);
 export const reapBatch = (orphan = 0): { reaped: number[]; blocked: number } => addon.reapBatch(orphan);
 /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to us, not to PID 1. */
 export const setSubreaper = (on = true): void => addon.setSubreaper(on);
+/** sync(2): flush every filesystem's dirty data. */
+export const syncDisks = (): void => addon.sync();
 export const isSubreaper = (): boolean => addon.isSubreaper();
 export const execve = (path: string, argv: string[], env: string[]): never => addon.execve(path, argv, env);
 
