@@ -4,7 +4,10 @@
 // s6-rc `user` bundle (then user-bundles.d), services.d, `user2`, then CMD; stage 3 (CMD exited,
 // or TERM/INT/…) brings it all down and exits with CMD's code.
 import { existsSync, mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { tryLockFile } from '../s6/lockfile.js';
+import { rmrf } from '../s6/tree.js';
 import { Fatal, errText, fatalSys } from '../s6/diag.js';
 import { Scanner } from '../svscan/scanner.js';
 import { KILL } from '../svscan/scanner.js';
@@ -81,6 +84,11 @@ export class ContainerInit {
     listenForChildren();
     try {
       mkdirSync(l.run, { recursive: true });
+      // one init per root; what a previous one left in run/ (a real container starts with an
+      // empty /run) is removed
+      const lockFd = tryLockFile(join(l.run, 'hexad-init.lock'), 0o600);
+      if (lockFd === null) throw new Fatal(100, `another hexad init is running on ${l.root}`);
+      cleanRun(l);
       mkdirSync(l.scanDir, { recursive: true });
       mkdirSync(dirname(l.exitcodeFile), { recursive: true });
       rmSync(l.exitcodeFile, { force: true });
@@ -91,6 +99,7 @@ export class ContainerInit {
       writeFileSync(l.haltProgram, `#!/bin/sh\nexec kill -TERM ${process.pid}\n`);
       chmodSync(l.haltProgram, 0o755);
     } catch (e) {
+      if (e instanceof Fatal) throw e;
       throw fatalSys(111, `set up ${l.run}${s.readOnlyRoot ? ' (S6_READ_ONLY_ROOT=1 needs a writable run/)' : ''}`, e);
     }
     this.writeState('starting');
@@ -186,6 +195,8 @@ export class ContainerInit {
 
   /** A stage 2 failure, handled per S6_BEHAVIOUR_IF_STAGE2_FAILS; true to go on. */
   private failed(what: string): boolean {
+    // a step cut short by stage 3 (a stop signal during start-up) is not a failure
+    if (this.stopping) return true;
     this.stage2Failed = true;
     const b = this.settings.behaviourIfStage2Fails;
     if (b === 0) return true;
@@ -257,6 +268,15 @@ export class ContainerInit {
   private writeState(phase: Phase): void {
     writeAtomic(this.layout.stateFile, JSON.stringify({ pid: process.pid, phase, subreaper: reapsOrphans() }) + '\n');
   }
+}
+
+/** The run-time state of a previous init on this root. */
+function cleanRun(l: Layout): void {
+  rmrf(l.scanDir);
+  for (const p of [l.rcCompiled, l.rcMergedSource, l.legacyServices, l.readyFile, l.stateFile]) rmrf(p);
+  const runDir = dirname(l.rcLive);
+  const live = basename(l.rcLive);
+  for (const n of readdirSync(runDir)) if (n === live || n.startsWith(`${live}:`)) rmrf(join(runDir, n));
 }
 
 function writeAtomic(path: string, data: string): void {
