@@ -39,6 +39,9 @@ export const COMMANDS: Record<string, CommandInfo> = {
   'rc-db': { module: 'rc-db', links: ['s6-rc-db'], summary: 'query a compiled database' },
   einhorn: { module: 'einhorn', links: ['einhorn'], summary: 'shared-socket master with rolling upgrades' },
   einhornsh: { module: 'einhornsh', links: ['einhornsh'], summary: 'einhorn control shell' },
+  init: { module: 'init', links: [], summary: 'container init (PID 1): s6-overlay v3 stages, reaping, CMD' },
+  probe: { module: 'probe', links: [], summary: 'exec probe for an orchestrator: ready [service...] | live' },
+  'with-contenv': { module: 'with-contenv', links: ['with-contenv'], summary: 'run a program with the container environment' },
   links: { module: 'links', links: [], summary: 'create links named after the s6 and einhorn tools' },
 };
 

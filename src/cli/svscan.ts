@@ -5,16 +5,18 @@ import { execve } from '../native/index.js';
 import { Fatal, errText, fatalSys, stderrWarner } from '../s6/diag.js';
 import { Scanner } from '../svscan/scanner.js';
 import { settleMemory } from './daemon.js';
+import { becomeSubreaper, listenForChildren } from '../supervise/reaper.js';
 
-export const usage = '[ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ dir ]';
+export const usage = '[ -R ] [ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ dir ]';
 
 /** Signals s6-svscan traps; all but ALRM and ABRT first try `.s6-svscan/SIG<NAME>`. */
 const DIVERTED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'] as const;
 
 export default function main(args: string[], prog: string): void {
-  const { opts, rest } = getopt(args, 'c:t:d:X:');
-  let max = 500, rescan = 0, notif = -1;
+  const { opts, rest } = getopt(args, 'Rc:t:d:X:');
+  let max = 500, rescan = 0, notif = -1, subreaper = false;
   for (const [o, v] of opts) {
+    if (o === 'R') { subreaper = true; continue; } // hexad only: become a child subreaper
     const n = parseUint(v);
     if (n === null) throw new UsageError();
     if (o === 'c') max = n;
@@ -39,6 +41,15 @@ export default function main(args: string[], prog: string): void {
     }
   }
   const warn = stderrWarner(prog);
+  // as PID 1 or a subreaper every orphan of the tree comes here to be reaped (supervise/reaper.ts)
+  if (subreaper) {
+    try {
+      becomeSubreaper();
+    } catch (e) {
+      throw fatalSys(111, 'prctl PR_SET_CHILD_SUBREAPER', e);
+    }
+  }
+  listenForChildren();
   const scanner = new Scanner({
     prog: prog === 's6-svscan' ? 's6-supervise' : 'hexad supervise',
     warn,

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <spawn.h>
 #include <time.h>
@@ -24,6 +25,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -288,6 +290,70 @@ Napi::Value Waitpid(const Napi::CallbackInfo &info) {
   return a;
 }
 
+// The reaper's batch. Pids the reaper owns are "claimed" here, so one call can reap every
+// exited child that is ours without a round trip to JavaScript per pid. Children libuv started
+// (child_process) are not claimed: libuv reaps them itself with waitpid(pid) and never learns
+// of a status stolen from it, so the loop only peeks (waitid WNOWAIT) at the first exited child
+// and reaps it only when it is claimed, or when it is `orphan`, a foreign pid the caller has
+// already seen exited across a whole event-loop turn (libuv had its chance: an orphan that
+// PID 1 or a subreaper inherited). It stops at the first other pid and returns it as
+// `blocked`: the caller retries once libuv has reaped it.
+std::unordered_set<pid_t> claimed;
+
+Napi::Value Claim(const Napi::CallbackInfo &info) {
+  pid_t pid = int_arg(info, 0);
+  if (info[1].ToBoolean()) claimed.insert(pid); else claimed.erase(pid);
+  return info.Env().Undefined();
+}
+
+// reapBatch(orphan): { reaped: [pid, rawStatus, ...] flat, blocked: pid | 0 }
+Napi::Value ReapBatch(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  pid_t orphan = int_arg(info, 0);
+  std::vector<int> out;
+  pid_t blocked = 0;
+  for (;;) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    int r;
+    do r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT); while (r == -1 && errno == EINTR);
+    if (r == -1 || si.si_pid == 0) break; // ECHILD: no child at all; 0: none has exited
+    pid_t pid = si.si_pid;
+    if (!claimed.count(pid) && pid != orphan) { blocked = pid; break; }
+    int status = 0;
+    pid_t w;
+    do w = waitpid(pid, &status, WNOHANG); while (w == -1 && errno == EINTR);
+    if (w <= 0) { blocked = pid; break; } // someone else reaped it between the two calls
+    claimed.erase(pid);
+    if (pid == orphan) orphan = 0;
+    out.push_back(pid);
+    out.push_back(status);
+  }
+  Napi::Array a = Napi::Array::New(env, out.size());
+  for (size_t i = 0; i < out.size(); i++) a.Set((uint32_t)i, out[i]);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("reaped", a);
+  o.Set("blocked", (double)blocked);
+  return o;
+}
+
+// setSubreaper(on): prctl(PR_SET_CHILD_SUBREAPER); orphans of our descendants come to us.
+Napi::Value SetSubreaper(const Napi::CallbackInfo &info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, info[0].ToBoolean() ? 1 : 0, 0, 0, 0) == -1) return fail(info.Env(), "prctl", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Sync(const Napi::CallbackInfo &info) {
+  sync();
+  return info.Env().Undefined();
+}
+
+Napi::Value IsSubreaper(const Napi::CallbackInfo &info) {
+  int on = 0;
+  if (prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) == -1) return fail(info.Env(), "prctl", errno);
+  return Napi::Boolean::New(info.Env(), on != 0);
+}
+
 // execve(path, argv[], env[]): replaces the process; descriptors without close-on-exec
 // survive. Signal dispositions and the mask are reset first, as a fresh program expects.
 Napi::Value Execve(const Napi::CallbackInfo &info) {
@@ -512,6 +578,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid));
+  exports.Set("claim", Napi::Function::New(env, Claim));
+  exports.Set("reapBatch", Napi::Function::New(env, ReapBatch));
+  exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
+  exports.Set("isSubreaper", Napi::Function::New(env, IsSubreaper));
+  exports.Set("sync", Napi::Function::New(env, Sync));
   exports.Set("execve", Napi::Function::New(env, Execve));
   return exports;
 }

@@ -22,6 +22,11 @@ interface Addon {
   recvFds(sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
   waitpid(pid: number, noHang: boolean): [number, number] | null;
   execve(path: string, argv: string[], env: string[]): never;
+  claim(pid: number, on: boolean): void;
+  reapBatch(orphan: number): { reaped: number[]; blocked: number };
+  setSubreaper(on: boolean): void;
+  isSubreaper(): boolean;
+  sync(): void;
   realtime(): [number, number];
   trimCode(): number;
   spawnMany(requests: SpawnRequest[], env: string[]): number[];
@@ -91,6 +96,17 @@ export const sendFds = (sock: number, data: Buffer, fds: number[]): number => lo
 export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null => load().recvFds(sock, maxBytes);
 /** waitpid for processes libuv does not know (children adopted across a re-exec). */
 export const waitpid = (pid: number, noHang: boolean): [number, number] | null => load().waitpid(pid, noHang);
+/** Marks `pid` as the reaper's own (or not): reapBatch reaps claimed pids only. */
+export const claim = (pid: number, on = true): void => load().claim(pid, on);
+/** Reaps, in one call, every exited child that is claimed (and `orphan`, if exited), stopping
+ * at the first other exited child, returned as `blocked` (see src/supervise/reaper.ts).
+ * `reaped` is flat: pid, raw status, pid, raw status… */
+export const reapBatch = (orphan = 0): { reaped: number[]; blocked: number } => load().reapBatch(orphan);
+/** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to us, not to PID 1. */
+export const setSubreaper = (on = true): void => load().setSubreaper(on);
+/** sync(2): flush every filesystem's dirty data. */
+export const syncDisks = (): void => load().sync();
+export const isSubreaper = (): boolean => load().isSubreaper();
 export const execve = (path: string, argv: string[], env: string[]): never => load().execve(path, argv, env);
 
 /** posix_spawn: `fds[i]` becomes the child's fd i (-1 closes it); cwd null keeps ours; setsid
