@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { Fatal, writeOut } from '../s6/diag.js';
 import { Client, defaultSocketPath } from '../einhorn/client.js';
+import { SyncClient } from '../einhorn/sync-client.js';
 import { inspect } from '../einhorn/inspect.js';
 import { ShellwordsError, shellsplit } from '../einhorn/shellwords.js';
 import { getopt, UsageError } from './getopt.js';
@@ -29,9 +30,9 @@ export default async function main(args: string[]): Promise<number> {
   const script = get('e');
   const interactive = script === undefined && process.stdin.isTTY === true;
 
-  let client: Client;
+  let client: Client | SyncClient;
   try {
-    client = await Client.connect(path);
+    client = script !== undefined ? SyncClient.connect(path) : await Client.connect(path);
   } catch (e) {
     throw new Fatal(1, `unable to connect to ${path}: ${errText(e)} (is an einhorn master running? pass einhornsh its -c NAME or -d PATH)`);
   }

@@ -1,6 +1,7 @@
 // A client of the command socket (what einhornsh and the tests use): send one request, read the
 // replies of einhorn's wire format until one comes without `wait: true`.
-import net from 'node:net';
+import { createRequire } from 'node:module';
+import type net from 'node:net';
 import { join } from 'node:path';
 import { LineSplitter, decode, encode } from './wire.js';
 
@@ -49,7 +50,9 @@ export class Client {
 
   static connect(path: string): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const sock = net.createConnection(path);
+      // loaded here: einhornsh -e connects without node:net (sync-client.ts)
+      const { createConnection } = (process.getBuiltinModule?.('node:net') ?? createRequire(import.meta.url)('node:net')) as typeof net;
+      const sock = createConnection(path);
       sock.once('error', reject);
       sock.once('connect', () => {
         sock.off('error', reject);
