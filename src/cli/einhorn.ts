@@ -24,7 +24,7 @@ const WITH_ARG = new Set(['bind', 'command-name', 'socket-path', 'pidfile', 'loc
 const LONGS: LongOption[] = [
   ...Object.values(SHORT),
   'drop-env-var', 'reexec-as', 'nice', 'max-unacked', 'max-upgrade-additional', 'gc-before-fork', 'version', 'with-state-fd',
-  'upgrade-check', 'ack-deadline',
+  'upgrade-check', 'ack-deadline', 'systemd-fds',
 ].map((name) => ({ name, arg: WITH_ARG.has(name) }));
 
 const SHORT_USAGE = `Usage: einhorn [options] [--] PROGRAM [ARGS...]
@@ -58,6 +58,9 @@ Options:
       --max-upgrade-additional N  most workers above -n during an upgrade
       --ack-deadline SECONDS  (hexad) kill a manual-ACK worker that has not ACKed in time;
                            an upgrade it belonged to is abandoned, the serving workers stay
+      --systemd-fds        (hexad) also pass the sockets the systemd way: LISTEN_FDS, LISTEN_PID,
+                           LISTEN_FDNAMES (off by default: servers that read both protocols, such
+                           as gunicorn, would take each socket twice)
       --version            print the einhorn version this is compatible with
 `;
 

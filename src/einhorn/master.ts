@@ -280,6 +280,7 @@ export class Master implements Host {
         commandFd,
         nice: s.nice.worker !== null ? { level: s.nice.worker, cmd: s.nice.renice_cmd } : undefined,
         pdeathsig: s.kill_children_on_exit ? 'SIGUSR2' : undefined,
+        systemdFds: s.systemd_fds,
       });
     } finally {
       if (commandFd !== undefined) closeSync(commandFd);

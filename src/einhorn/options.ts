@@ -60,12 +60,17 @@ export function buildState(opts: [string, string | undefined][], program: string
         break;
       case 'pidfile':
         s.pidfile = val;
+        s.pidfile_given = true;
         break;
       case 'lockfile':
         s.lockfile = val;
+        s.lockfile_given = true;
         break;
       case 'command-socket-as-fd':
         s.command_socket_as_fd = true;
+        break;
+      case 'systemd-fds':
+        s.systemd_fds = true;
         break;
       case 'kill-children-on-exit':
         s.kill_children_on_exit = true;
