@@ -16,6 +16,7 @@ import { setprivPath, spawnWorker } from './spawn.js';
 import { Pool, deserializeState, monoMs, rubyState, serializeState, type State } from './state.js';
 import { mergeConfig } from './config.js';
 import { dump, type YamlMap } from './yaml.js';
+import { announceReady, guardNotificationFd, inheritedNotificationFd, removeWorkersFile, workersDocument, workersFilePath, writeWorkersFile } from './in-tree.js';
 
 const MAX_SPINUP_INTERVAL = 30;
 
@@ -80,6 +81,9 @@ export class Master implements Host {
   private cpuCount: number | null = null;
   /** the code this image runs (see codeFingerprint) */
   private readonly fingerprint = codeFingerprint();
+  /** supervise/hexad-einhorn.json when run in a service directory (see in-tree.ts) */
+  private readonly workersFile = workersFilePath();
+  private workersText: string | null = null;
 
   constructor(state: State, private readonly opts: MasterOptions) {
     this.state = state;
@@ -147,6 +151,7 @@ export class Master implements Host {
       throw new StartupError(`unable to write the pidfile ${s.pidfile}: ${errMessage(e)}`);
     }
     this.ownsPidfile = true;
+    s.notification_fd = inheritedNotificationFd();
     this.common();
   }
 
@@ -186,6 +191,7 @@ export class Master implements Host {
 
   private common(): void {
     const s = this.state;
+    if (s.notification_fd !== null) guardNotificationFd(s.notification_fd);
     process.title = `einhorn: ${s.cmd_name ?? s.orig_cmd.join(' ')}`;
     if (s.nice.master !== null) this.renice(s.nice.master);
     if (s.kill_children_on_exit && !setprivPath()) {
@@ -246,7 +252,20 @@ export class Master implements Host {
     if (this.finished) return;
     this.replenish();
     this.cull();
+    this.reportToTree();
     if (!this.state.respawn && this.state.children.size === 0) this.finish(0);
+  }
+
+  /** s6 readiness once N workers of the current version are ACKed (the first time only), and the
+   * workers file that `hexad status` reads. */
+  private reportToTree(): void {
+    const s = this.state;
+    if (s.notification_fd !== null && this.pool.ackCount() >= this.pool.ackTarget()) {
+      this.log.info(`${this.pool.ackCount()} workers ACKed: writing s6 readiness on fd ${s.notification_fd}`);
+      announceReady(s.notification_fd);
+      s.notification_fd = null;
+    }
+    if (this.workersFile) this.workersText = writeWorkersFile(this.workersFile, workersDocument(s, this.pid), this.workersText);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -334,10 +353,12 @@ export class Master implements Host {
     }
     this.state.children.delete(pid);
     let extra = '';
-    if (!spec.acked) {
+    // a worker the master itself told to stop (upgrade, dec, die) did not crash: its exit must not
+    // slow its replacement down. A worker killed for missing its ACK deadline did fail.
+    if (!spec.acked && !spec.signaled.some((sig) => sig !== 'KILL')) {
       this.state.consecutive_deaths_before_ack += 1;
       extra = ' before it was ACKed';
-    }
+    } else if (!spec.acked) extra = ' before it was ACKed (it had been told to stop)';
     this.log.info(`===> Exited worker ${inspect(pid)}${extra}`, 'upgrade');
   }
 
@@ -663,8 +684,8 @@ export class Master implements Host {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Culling (einhorn's cull, with hexad's fixes: unacked old-generation workers go first and
-  // never count as capacity; "Upgrade done" comes after the last old worker is signalled)
+  // Culling (einhorn's cull, with hexad's fixes: unacked old-generation workers are the first
+  // retired; "Upgrade done" comes after the last old worker is signalled)
 
   private cull(): void {
     const s = this.state;
@@ -680,16 +701,14 @@ export class Master implements Host {
       this.log.info(`Killing off ${old.length} old workers.`, 'upgrade');
       this.signalAll('USR2', old);
     } else if (s.upgrading && s.smooth_upgrade) {
-      const stale = old.filter((p) => !s.children.get(p)!.acked);
-      if (stale.length) {
-        this.log.info(`Smooth upgrade: killing off ${stale.length} unacked workers of an older version.`, 'upgrade');
-        this.signalAll('USR2', stale);
-      }
-      const serving = old.filter((p) => s.children.get(p)!.acked);
-      const excess = serving.length + acked - target;
+      // einhorn's rule: an old worker is retired only when a new one has ACKed in its place, so a
+      // worker still starting up when the upgrade begins keeps running until its replacement ACKs.
+      // hexad retires the unACKed old workers first (they serve nobody yet), then the oldest.
+      const excess = old.length + acked - target;
       if (excess > 0) {
+        const byPriority = [...old.filter((p) => !s.children.get(p)!.acked), ...old.filter((p) => s.children.get(p)!.acked)];
         this.log.info(`Smooth upgrade: killing off ${excess} old workers.`, 'upgrade');
-        this.signalAll('USR2', serving.slice(0, excess));
+        this.signalAll('USR2', byPriority.slice(0, excess));
       } else this.log.debug(`Not killing old workers, as excess is ${excess}.`);
     }
     if (done) {
@@ -736,6 +755,8 @@ export class Master implements Host {
         return;
       }
       this.log.debug('Upgrading without a re-exec: same program, same environment as this master image');
+      // einhorn's generation counts master images; without a re-exec an upgrade still counts as one
+      s.generation += 1;
       this.upgradeWorkers();
       this.breakLoop();
       return;
@@ -809,6 +830,7 @@ export class Master implements Host {
     await this.control.quiesce();
     // from here on, synchronous up to the exec: nothing else may run in between
     const control = this.control.snapshot();
+    s.generation += 1;
     const handoff: Handoff = {
       hexad_einhorn: 1,
       state: serializeState(s),
@@ -816,7 +838,7 @@ export class Master implements Host {
       ack_timers: [...this.ackTimers.values()].map(({ pid, time, start }) => ({ pid, time, start })),
     };
     // what the next image keeps besides stdin, stdout and stderr (the addon's execve keeps those)
-    const keep = [...s.bind_fds, control.server, ...control.connections.map((c) => c.fd)];
+    const keep = [...s.bind_fds, control.server, ...control.connections.map((c) => c.fd), ...(s.notification_fd !== null ? [s.notification_fd] : [])];
     let stateFd = -1;
     try {
       stateFd = stateFile(JSON.stringify(handoff));
@@ -833,6 +855,7 @@ export class Master implements Host {
         }
       }
       if (stateFd >= 0) closeSync(stateFd);
+      s.generation -= 1;
       this.log.error(`Could not reload! Attempting to continue. Error was: ${errMessage(e)}`, 'reload');
       this.abandonUpgrade(`ERROR: Could not reload! Error was: ${errMessage(e)}`);
       this.control.thaw();
@@ -864,6 +887,7 @@ export class Master implements Host {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.state.kill_children_on_exit && this.state.children.size > 0) this.signalAll('USR2');
     this.removeFiles();
+    if (this.workersFile) removeWorkersFile(this.workersFile);
     process.exit(code);
   }
 }

@@ -66,6 +66,8 @@ export interface State {
   command_socket_as_fd: boolean;
   /** hexad: also export systemd's LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (--systemd-fds) */
   systemd_fds: boolean;
+  /** hexad: the s6 notification descriptor, until readiness has been written on it */
+  notification_fd: number | null;
   socket_path: string;
   pidfile: string;
   lockfile: string;
@@ -103,6 +105,7 @@ export function defaultState(): State {
     kill_children_on_exit: false,
     command_socket_as_fd: false,
     systemd_fds: false,
+    notification_fd: null,
     socket_path: '',
     pidfile: '',
     lockfile: '',

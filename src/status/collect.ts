@@ -9,6 +9,7 @@ import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
 import { rcStatus, type RcLiveStatus } from '../rc/status.js';
 import { instancesOf } from '../instance/online.js';
+import { readWorkersFile, type WorkerRow } from '../einhorn/in-tree.js';
 
 export const SCHEMA = 'hexad.status/1';
 
@@ -34,6 +35,8 @@ export interface ServiceView {
   logger: ServiceView | null;
   /** an instanced service's instances (same shape), nested */
   instances?: ServiceView[];
+  /** an einhorn master's workers (from supervise/hexad-einhorn.json, when it names this pid) */
+  workers?: WorkerRow[];
   /** extensions add their own keys: `rc` */
   [extra: string]: unknown;
 }
@@ -76,6 +79,8 @@ export function serviceView(name: string, dir: string): ServiceView {
   const now = taiNow();
   const tally = (() => { try { return readDeathTally(dir, MAX_DEATH_TALLY); } catch { return []; } })();
   const last = tally.at(-1);
+  const einhorn = isUp(st) ? readWorkersFile(dir, st.pid) : null;
+  if (einhorn) base.workers = einhorn.workers;
   return {
     ...base,
     state: isUp(st) ? 'up' : st.finishing ? 'finishing' : 'down',
