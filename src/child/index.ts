@@ -58,10 +58,13 @@ export function listen<T extends net.Server>(server: T, index = 0, opts: { backl
   if (!s) return Promise.reject(new Error(`no inherited socket #${index} (have ${socks.length}): not run under einhorn or systemd?`));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ fd: s.fd, backlog: opts.backlog }, () => {
+    const done = (): void => {
       server.off('error', reject);
       resolve(server);
-    });
+    };
+    // Node 20 reads the backlog of a {fd} listen only from the second argument
+    if (opts.backlog !== undefined) server.listen({ fd: s.fd, backlog: opts.backlog }, opts.backlog, done);
+    else server.listen({ fd: s.fd }, done);
   });
 }
 

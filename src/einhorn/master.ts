@@ -95,6 +95,7 @@ export class Master implements Host {
         this.log.error(`Ignoring a request line of ${bytes} bytes (the limit is 65536)`);
         conn.send('Could not parse command');
       },
+      dropped: (_conn, bytes) => this.log.error(`Dropping a command socket client that left ${bytes} bytes of replies unread`),
     });
     this.log.publish = (tag, msg) => this.control.sendTagged(tag, msg);
   }
