@@ -27,13 +27,24 @@ const LONGS: LongOption[] = [
   'upgrade-check', 'ack-deadline', 'systemd-fds',
 ].map((name) => ({ name, arg: WITH_ARG.has(name) }));
 
-const SHORT_USAGE = `Usage: einhorn [options] [--] PROGRAM [ARGS...]
+// einhorn prints a Markdown banner headed `## Usage` when it is given no program; the heading and
+// the exit status 1 are einhorn's, the words are hexad's.
+const SHORT_USAGE = `## Usage
 
-hexad einhorn runs copies of PROGRAM that share listening sockets, and upgrades them
-without dropping a connection. Run with -h for the options.
+hexad einhorn keeps copies of a program running on shared listening sockets, and replaces them
+without dropping a connection. In short:
+
+    einhorn [options] [--] PROGRAM [ARGS...]
+
+For example, four workers sharing port 8080, each telling the master when it is ready:
+
+    hexad einhorn -n 4 -b 0.0.0.0:8080,r -m manual -- ./server
+
+Talk to a running master with \`hexad einhornsh\`. Run with -h for every option.
 `;
 
-const LONG_USAGE = `${SHORT_USAGE}
+const LONG_USAGE = `Usage: einhorn [options] [--] PROGRAM [ARGS...]
+
 Options:
   -b, --bind ADDR          bind ADDR and pass it to the workers (repeatable). ADDR is HOST:PORT,
                            [IPV6]:PORT or unix:PATH, followed by flags: ,r (SO_REUSEADDR) ,n (O_NONBLOCK)
