@@ -6,6 +6,7 @@ import { EINHORN_VERSION } from '../einhorn/commands.js';
 import { writeStderr } from '../einhorn/log.js';
 import { Master, StartupError, deserializeState, type Handoff } from '../einhorn/master.js';
 import { OptionError, buildState } from '../einhorn/options.js';
+import { RuntimeDirError } from '../s6/runtime-dir.js';
 import { findExecutable, readStateFd } from '../einhorn/reexec.js';
 import { getopt, type LongOption } from './getopt.js';
 
@@ -108,6 +109,7 @@ export default async function main(args: string[], prog: string): Promise<number
     parsed = buildState(opts.filter(([n]) => n !== 'with-state-fd'), rest);
   } catch (e) {
     if (e instanceof OptionError) throw new Fatal(100, e.message);
+    if (e instanceof RuntimeDirError) throw new Fatal(111, e.message);
     throw e;
   }
   const state = parsed.state;

@@ -203,8 +203,18 @@ export class ControlServer {
 }
 
 /** Creates the command socket at `path` (mode 0600) under the lockfile, as einhorn does. */
+/** A start-up failure whose message names its own cause and path (not the command socket). */
+export class LockfileError extends Error {}
+
 export function openCommandSocket(path: string, lockfile: string, info: (m: string) => void): number {
-  const lockFd = openSync(lockfile, 'w', 0o600);
+  let lockFd: number;
+  try {
+    lockFd = openSync(lockfile, 'w', 0o600);
+  } catch (e) {
+    // e.g. a lockfile left in /tmp by another user's master: the socket is not the problem
+    const err = e as NodeJS.ErrnoException;
+    throw new LockfileError(`unable to open the lockfile ${lockfile}: ${native.strerror(Math.abs(err.errno ?? 0)) || err.message}${err.code === 'EACCES' ? ' (it belongs to another user? pass -f, or -c NAME)' : ''}`);
+  }
   try {
     if (!native.lock(lockFd, 'w', false)) {
       throw Object.assign(new Error('File lock already acquired by another Einhorn process. This likely indicates you tried to run Einhorn masters with the same cmd_name at the same time. This is a pretty rare race condition.'), { code: 'EAGAIN' });

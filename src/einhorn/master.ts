@@ -8,7 +8,7 @@ import { constants as osConstants, cpus } from 'node:os';
 import * as native from '../native/index.js';
 import { BindError, bindOne, resolve, unknownFlags } from './bind.js';
 import { EINHORN_VERSION, processLine, type Host } from './commands.js';
-import { ControlServer, openCommandSocket, type Connection, type ControlState } from './control.js';
+import { ControlServer, LockfileError, openCommandSocket, type Connection, type ControlState } from './control.js';
 import { inspect } from './inspect.js';
 import { Logger, writeStderr } from './log.js';
 import { codeFingerprint, execInPlace, preflight, reexecEnv, stateFile, upgradeCommandline } from './reexec.js';
@@ -127,6 +127,7 @@ export class Master implements Host {
     try {
       ctlFd = openCommandSocket(s.socket_path, s.lockfile, (m) => this.log.info(m));
     } catch (e) {
+      if (e instanceof LockfileError) throw new StartupError(e.message);
       throw new StartupError(`unable to create the command socket ${s.socket_path}: ${errMessage(e)}`);
     }
     this.control.serve(ctlFd);
