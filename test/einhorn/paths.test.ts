@@ -55,6 +55,7 @@ test('as a user: default files in $XDG_RUNTIME_DIR, einhornsh finds them; a fore
   const d = new Daemon(cmd, args, {});
   t.after(() => d.stop());
   await until(`socket in XDG_RUNTIME_DIR (stderr: ${d.stderr})`, () => { try { return statSync(join(xdg, 'einhorn-paths.sock')).isSocket(); } catch { return false; } });
+  await until('pidfile written', () => { try { return statSync(join(xdg, 'einhorn-paths.pid')).isFile(); } catch { return false; } });
   for (const f of ['einhorn-paths.pid', 'einhorn-paths.lock']) assert.equal(statSync(join(xdg, f)).uid, NOBODY);
   const [c2, ...a2] = asNobody(['einhornsh', '-c', 'paths', '-e', 'ehlo'], env);
   const sh = spawnSync(c2, a2, { encoding: 'utf8' });
