@@ -39,9 +39,9 @@ export default async function main(): Promise<void> {
   writeFileSync(join(dir, 'app.py'), APP);
   writeFileSync(join(dir, 'version'), '0');
   const sock = join(dir, 'sock');
-  const script = `exec /usr/bin/python3 -m gunicorn --chdir ${dir} -k gthread --threads 4 --keep-alive 5 -w 2 --graceful-timeout 2 --bind fd://$EINHORN_FD_0 app:app`;
+  const script = `exec /usr/bin/python3 -m gunicorn --chdir ${dir} -k gthread --threads 4 --keep-alive 5 -w 2 --graceful-timeout 2 ${process.env.GUNICORN_BIND ?? '--bind fd://$EINHORN_FD_0'} app:app`;
   const t0 = Date.now();
-  const d = new Daemon(process.execPath, [HEXAD, 'einhorn', '-d', sock, '-e', join(dir, 'pid'), '-f', join(dir, 'lock'), '-b', '127.0.0.1:0,r', '-n', '3', '-t', '5', '--', '/bin/sh', '-c', script], {});
+  const d = new Daemon(process.execPath, [HEXAD, 'einhorn', '-d', sock, '-e', join(dir, 'pid'), '-f', join(dir, 'lock'), '-b', '127.0.0.1:0,r', '-n', '3', ...(process.env.EINHORN_OPTS ?? '-t 5').split(' ').filter(Boolean), '--', '/bin/sh', '-c', script], {});
   const lines: string[] = [];
   d.child.stderr!.on('data', (b: Buffer) => {
     for (const l of b.toString().split('\n')) if (l) lines.push(`${((Date.now() - t0) / 1000).toFixed(2)} ${l}`);

@@ -34,7 +34,7 @@ export function signalAll(master: Master, signal: string, children?: number[] | 
   for (const pid of list) {
     const spec = s.children.get(pid);
     if (!spec) {
-      master.log.error(`Trying to send ${signal} to dead child ${inspect(pid)}. The fact we tried master probably indicates a bug in Einhorn.`, 'upgrade');
+      master.log.error(`Trying to send ${signal} to dead child ${inspect(pid)}. The fact we tried this probably indicates a bug in Einhorn.`, 'upgrade');
       continue;
     }
     if (record) {

@@ -12,7 +12,7 @@ export function fullUpgrade(master: Master, smooth: boolean): void {
   const s = master.state;
   s.smooth_upgrade = smooth;
   // einhorn re-execs itself before every upgrade, to pick up a new einhorn. hexad does so only
-  // when that would run something else than master image: other code (hexad or Node updated on
+  // when that would run something else than this image: other code (hexad or Node updated on
   // disk), another --reexec-as command or another environment (--drop-env-var). Otherwise it
   // goes straight to the workers, and an upgrade costs no restart of the master.
   if (!master.reloading && master.sameProgram()) {
@@ -21,7 +21,7 @@ export function fullUpgrade(master: Master, smooth: boolean): void {
       master.control.sendTagged('upgrade', "ERROR: Not upgrading because einhorn is exiting", true);
       return;
     }
-    master.log.debug('Upgrading without a re-exec: same program, same environment as master master image');
+    master.log.debug('Upgrading without a re-exec: same program, same environment as this master image');
     // einhorn's generation counts master images; without a re-exec an upgrade still counts as one
     s.generation += 1;
     master.upgradeWorkers();
@@ -32,7 +32,7 @@ export function fullUpgrade(master: Master, smooth: boolean): void {
   master.reload();
 }
 
-/** True when a re-exec would run exactly what master image runs. */
+/** True when a re-exec would run exactly what this image runs. */
 export function sameProgram(master: Master): boolean {
   const s = master.state;
   if (s.reexec_commandline !== null) return false;
@@ -82,9 +82,9 @@ export async function doReload(master: Master): Promise<void> {
   master.log.info(`Reloading einhorn master (${base.join(' ')})...`, 'reload');
   const env = reexecEnv(master.opts.environ, s.drop_environment_variables);
   // einhorn always runs the new code once (--upgrade-check) before exec'ing into it. When the
-  // new image would be master very program, known to run, hexad skips that extra start of Node.
+  // new image would be this very program, known to run, hexad skips that extra start of Node.
   const same = master.sameProgram();
-  if (same) master.log.debug('Skipping the reload pre-flight: same program, same environment as master master image');
+  if (same) master.log.debug('Skipping the reload pre-flight: same program, same environment as this master image');
   const ok = same || (await preflight(upgradeCommandline(base, ['--upgrade-check'], s.cmd), env));
   if (!ok || !s.respawn || master.finished) {
     master.log.error('Can not initiate einhorn master reload safely, aborting', 'reload');
