@@ -58,16 +58,48 @@ export function listen<T extends net.Server>(server: T, index = 0, opts: { backl
   if (!s) return Promise.reject(new Error(`no inherited socket #${index} (have ${socks.length}): not run under einhorn or systemd?`));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ fd: s.fd, backlog: opts.backlog }, () => {
+    const done = (): void => {
       server.off('error', reject);
       resolve(server);
-    });
+    };
+    // Node 20 reads the backlog of a {fd} listen only from the second argument
+    if (opts.backlog !== undefined) server.listen({ fd: s.fd, backlog: opts.backlog }, opts.backlog, done);
+    else server.listen({ fd: s.fd }, done);
   });
 }
 
-/** One server per inherited socket, made by `make`. */
-export function listenAll<T extends net.Server>(make: () => T, opts: { backlog?: number; env?: NodeJS.ProcessEnv } = {}): Promise<T[]> {
-  return Promise.all(inheritedSockets(opts.env).map((_, i) => listen(make(), i, opts)));
+/** What `listenAll` does when nothing was passed (not run under einhorn or systemd). */
+export interface ListenFallback {
+  port: number;
+  host?: string;
+}
+
+export class NoInheritedSocketsError extends Error {
+  constructor() {
+    super('listenAll: no listening sockets were passed to this process (no EINHORN_FD_COUNT, and no LISTEN_FDS for this pid): run it under `hexad einhorn -b HOST:PORT`, or give listenAll a { fallback: { port } }');
+    this.name = 'NoInheritedSocketsError';
+  }
+}
+
+/** One server per inherited socket, made by `make`. Outside einhorn and systemd (neither
+ * protocol's variables set) it throws NoInheritedSocketsError, or, with `fallback`, listens on
+ * that port with one server. Under einhorn with no `-b` it resolves `[]`. */
+export function listenAll<T extends net.Server>(make: () => T, opts: { backlog?: number; env?: NodeJS.ProcessEnv; fallback?: ListenFallback } = {}): Promise<T[]> {
+  const env = opts.env ?? process.env;
+  const socks = inheritedSockets(env);
+  if (socks.length === 0 && env.EINHORN_FD_COUNT === undefined) {
+    const fb = opts.fallback;
+    if (!fb) return Promise.reject(new NoInheritedSocketsError());
+    const server = make();
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: fb.port, host: fb.host, backlog: opts.backlog }, () => {
+        server.off('error', reject);
+        resolve([server]);
+      });
+    });
+  }
+  return Promise.all(socks.map((_, i) => listen(make(), i, opts)));
 }
 
 function sendCommand(message: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {

@@ -6,6 +6,7 @@ import { EINHORN_VERSION } from '../einhorn/commands.js';
 import { writeStderr } from '../einhorn/log.js';
 import { Master, StartupError, deserializeState, type Handoff } from '../einhorn/master.js';
 import { OptionError, buildState } from '../einhorn/options.js';
+import { RuntimeDirError } from '../s6/runtime-dir.js';
 import { findExecutable, readStateFd } from '../einhorn/reexec.js';
 import { getopt, type LongOption } from './getopt.js';
 
@@ -24,16 +25,27 @@ const WITH_ARG = new Set(['bind', 'command-name', 'socket-path', 'pidfile', 'loc
 const LONGS: LongOption[] = [
   ...Object.values(SHORT),
   'drop-env-var', 'reexec-as', 'nice', 'max-unacked', 'max-upgrade-additional', 'gc-before-fork', 'version', 'with-state-fd',
-  'upgrade-check', 'ack-deadline',
+  'upgrade-check', 'ack-deadline', 'systemd-fds',
 ].map((name) => ({ name, arg: WITH_ARG.has(name) }));
 
-const SHORT_USAGE = `Usage: einhorn [options] [--] PROGRAM [ARGS...]
+// einhorn prints a Markdown banner headed `## Usage` when it is given no program; the heading and
+// the exit status 1 are einhorn's, the words are hexad's.
+const SHORT_USAGE = `## Usage
 
-hexad einhorn runs copies of PROGRAM that share listening sockets, and upgrades them
-without dropping a connection. Run with -h for the options.
+hexad einhorn keeps copies of a program running on shared listening sockets, and replaces them
+without dropping a connection. In short:
+
+    einhorn [options] [--] PROGRAM [ARGS...]
+
+For example, four workers sharing port 8080, each telling the master when it is ready:
+
+    hexad einhorn -n 4 -b 0.0.0.0:8080,r -m manual -- ./server
+
+Talk to a running master with \`hexad einhornsh\`. Run with -h for every option.
 `;
 
-const LONG_USAGE = `${SHORT_USAGE}
+const LONG_USAGE = `Usage: einhorn [options] [--] PROGRAM [ARGS...]
+
 Options:
   -b, --bind ADDR          bind ADDR and pass it to the workers (repeatable). ADDR is HOST:PORT,
                            [IPV6]:PORT or unix:PATH, followed by flags: ,r (SO_REUSEADDR) ,n (O_NONBLOCK)
@@ -58,6 +70,9 @@ Options:
       --max-upgrade-additional N  most workers above -n during an upgrade
       --ack-deadline SECONDS  (hexad) kill a manual-ACK worker that has not ACKed in time;
                            an upgrade it belonged to is abandoned, the serving workers stay
+      --systemd-fds        (hexad) also pass the sockets the systemd way: LISTEN_FDS, LISTEN_PID,
+                           LISTEN_FDNAMES (off by default: servers that read both protocols, such
+                           as gunicorn, would take each socket twice)
       --version            print the einhorn version this is compatible with
 `;
 
@@ -94,6 +109,7 @@ export default async function main(args: string[], prog: string): Promise<number
     parsed = buildState(opts.filter(([n]) => n !== 'with-state-fd'), rest);
   } catch (e) {
     if (e instanceof OptionError) throw new Fatal(100, e.message);
+    if (e instanceof RuntimeDirError) throw new Fatal(111, e.message);
     throw e;
   }
   const state = parsed.state;

@@ -2,13 +2,9 @@
 // replies of einhorn's wire format until one comes without `wait: true`.
 import { createRequire } from 'node:module';
 import type net from 'node:net';
-import { join } from 'node:path';
 import { LineSplitter, decode, encode } from './wire.js';
 
-/** einhorn's default command socket: $TMPDIR/einhorn[-NAME].sock */
-export function defaultSocketPath(cmdName?: string | null, env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.TMPDIR ? env.TMPDIR : '/tmp', cmdName ? `einhorn-${cmdName}.sock` : 'einhorn.sock');
-}
+export { defaultSocketPath } from './paths.js';
 
 export class Client {
   private readonly splitter = new LineSplitter(64 * 1024 * 1024);

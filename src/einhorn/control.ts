@@ -7,6 +7,13 @@ import * as native from '../native/index.js';
 import { clearStaleSocket } from './bind.js';
 import { LineSplitter, encode } from './wire.js';
 
+/** listen(2) backlog of the command socket: large enough for a burst of 1,000 clients (the kernel
+ * caps it at net.core.somaxconn, 4096 by default) */
+export const CONTROL_BACKLOG = 4096;
+/** Bytes of replies a client may leave unread before it is dropped (it pipelines requests and never
+ * reads: without a bound the master would buffer every reply). */
+export const MAX_UNSENT = 1 << 20;
+
 export interface ConnectionState {
   fd: number;
   read_buffer: string;
@@ -21,6 +28,8 @@ export interface ControlState {
 export interface ControlHandler {
   line(conn: Connection, line: string): void;
   overlong(conn: Connection, bytes: number): void;
+  /** a client dropped for leaving `bytes` of replies unread */
+  dropped?(conn: Connection, bytes: number): void;
 }
 
 function fdOf(sock: net.Socket | net.Server): number {
@@ -63,6 +72,12 @@ export class Connection {
       if (!last) m.set('wait', true);
     }
     this.sock.write(encode(m));
+    if (this.sock.writableLength > MAX_UNSENT) {
+      this.owner.handler.dropped?.(this, this.sock.writableLength);
+      this.closed = true;
+      this.owner.connections.delete(this);
+      this.sock.destroy();
+    }
   }
 
   subscribe(tag: string, id: unknown): void {
@@ -131,7 +146,9 @@ export class ControlServer {
       if (this.frozen) sock.pause();
     });
     this.server.on('error', () => {});
-    this.server.listen({ fd });
+    // Node listens again on the descriptor: give it the backlog, or it would set 511. Node 20 reads
+    // the backlog of a {fd} listen only from the second argument (later lines also from options).
+    this.server.listen({ fd, backlog: CONTROL_BACKLOG }, CONTROL_BACKLOG);
   }
 
   /** Re-creates a connection inherited across a re-exec. */
@@ -186,8 +203,18 @@ export class ControlServer {
 }
 
 /** Creates the command socket at `path` (mode 0600) under the lockfile, as einhorn does. */
+/** A start-up failure whose message names its own cause and path (not the command socket). */
+export class LockfileError extends Error {}
+
 export function openCommandSocket(path: string, lockfile: string, info: (m: string) => void): number {
-  const lockFd = openSync(lockfile, 'w', 0o600);
+  let lockFd: number;
+  try {
+    lockFd = openSync(lockfile, 'w', 0o600);
+  } catch (e) {
+    // e.g. a lockfile left in /tmp by another user's master: the socket is not the problem
+    const err = e as NodeJS.ErrnoException;
+    throw new LockfileError(`unable to open the lockfile ${lockfile}: ${native.strerror(Math.abs(err.errno ?? 0)) || err.message}${err.code === 'EACCES' ? ' (it belongs to another user? pass -f, or -c NAME)' : ''}`);
+  }
   try {
     if (!native.lock(lockFd, 'w', false)) {
       throw Object.assign(new Error('File lock already acquired by another Einhorn process. This likely indicates you tried to run Einhorn masters with the same cmd_name at the same time. This is a pretty rare race condition.'), { code: 'EAGAIN' });
@@ -208,7 +235,7 @@ export function openCommandSocket(path: string, lockfile: string, info: (m: stri
     }
     const old = process.umask(0o077);
     try {
-      const fd = native.listen('unix', path, 0, 128, false);
+      const fd = native.listen('unix', path, 0, CONTROL_BACKLOG, false);
       chmodSync(path, 0o600);
       return fd;
     } finally {

@@ -4,6 +4,8 @@ import { join, resolve as resolvePath } from 'node:path';
 import { BindError, parseBind } from './bind.js';
 import { ShellwordsError, shellsplit } from './shellwords.js';
 import { defaultState, type State } from './state.js';
+import { defaultBase, defaultFilesDir } from './paths.js';
+import { RuntimeDirError } from '../s6/runtime-dir.js';
 
 export class OptionError extends Error {}
 
@@ -60,12 +62,17 @@ export function buildState(opts: [string, string | undefined][], program: string
         break;
       case 'pidfile':
         s.pidfile = val;
+        s.pidfile_given = true;
         break;
       case 'lockfile':
         s.lockfile = val;
+        s.lockfile_given = true;
         break;
       case 'command-socket-as-fd':
         s.command_socket_as_fd = true;
+        break;
+      case 'systemd-fds':
+        s.systemd_fds = true;
         break;
       case 'kill-children-on-exit':
         s.kill_children_on_exit = true;
@@ -155,17 +162,22 @@ export function buildState(opts: [string, string | undefined][], program: string
         throw new OptionError(`unknown option ${name}`);
     }
   }
-  // einhorn's defaults: $TMPDIR/einhorn[-NAME].{sock,pid,lock}; hexad makes them absolute
-  const dir = rubyTmpdir(env);
-  const base = s.cmd_name ? `einhorn-${s.cmd_name}` : 'einhorn';
+  // einhorn's defaults: $TMPDIR/einhorn[-NAME].{sock,pid,lock}; hexad makes them absolute, and
+  // puts them in the user's runtime directory when not root (see paths.ts)
+  const needDir = !s.socket_path || !s.pidfile || !s.lockfile;
+  let dir = '';
+  if (needDir) {
+    try {
+      dir = defaultFilesDir(env);
+    } catch (e) {
+      throw new RuntimeDirError(`unable to prepare the directory of the default command socket, pidfile and lockfile: ${(e as Error).message} (or pass -d, -e and -f)`);
+    }
+  }
+  const base = defaultBase(s.cmd_name);
   s.socket_path = resolvePath(s.socket_path || join(dir, `${base}.sock`));
   s.pidfile = resolvePath(s.pidfile || join(dir, `${base}.pid`));
   s.lockfile = resolvePath(s.lockfile || join(dir, `${base}.lock`));
   s.orig_cmd = [...program];
   s.cmd = [...program];
   return out;
-}
-
-function rubyTmpdir(env: NodeJS.ProcessEnv): string {
-  return env.TMPDIR ? env.TMPDIR.replace(/(.)\/+$/, '$1') : '/tmp';
 }

@@ -1,5 +1,5 @@
 // Starting one worker: the listening sockets at fd 3, 4, … (spawn's stdio array), einhorn's and
-// systemd's variables, its own session and process group, and a /bin/sh prologue that sets
+// (with --systemd-fds) systemd's variables, its own session and process group, and a /bin/sh prologue that sets
 // LISTEN_PID to the worker's own pid (unknowable before the fork) before exec'ing the program.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +16,8 @@ export interface WorkerSpec {
   commandFd?: number;
   /** --nice worker level and renice command */
   nice?: { level: number; cmd: string };
+  /** --systemd-fds: also export LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES */
+  systemdFds?: boolean;
   /** -k: ask the kernel for SIGUSR2 when the master dies (through util-linux's setpriv) */
   pdeathsig?: string;
 }
@@ -31,8 +33,8 @@ function shQuote(s: string): string {
 }
 
 /** The sh prologue; "$0" "$@" are the program and its arguments. */
-export function prologue(spec: Pick<WorkerSpec, 'nice' | 'pdeathsig'>): string {
-  let s = 'LISTEN_PID=$$; export LISTEN_PID; ';
+export function prologue(spec: Pick<WorkerSpec, 'nice' | 'pdeathsig' | 'systemdFds' | 'bindFds'>): string {
+  let s = spec.systemdFds && spec.bindFds.length ? 'LISTEN_PID=$$; export LISTEN_PID; ' : '';
   if (spec.nice) {
     // einhorn runs the renice command through a shell too, unescaped
     s += `${spec.nice.cmd} ${spec.nice.level} -p $$ >/dev/null || echo "[WORKER $$] ERROR: Renice command exited with status: $?, but continuing on anyway." >&2; `;
@@ -55,9 +57,11 @@ export function workerEnv(spec: WorkerSpec): Record<string, string> {
     env[`EINHORN_FD_${i}`] = String(3 + i);
   });
   env.EINHORN_CHILD_INDEX = String(spec.index);
-  // systemd's sd_listen_fds(3) protocol for the same descriptors; LISTEN_PID is set by the prologue
+  // systemd's sd_listen_fds(3) protocol for the same descriptors, only on request: a server that
+  // honours both protocols (gunicorn) would take the sockets twice. LISTEN_PID is set by the prologue.
+  // Variables of that protocol inherited from our own environment are never passed on.
   delete env.LISTEN_PID;
-  if (spec.bindFds.length) {
+  if (spec.systemdFds && spec.bindFds.length) {
     env.LISTEN_FDS = String(spec.bindFds.length);
     env.LISTEN_FDNAMES = spec.bindFds.map((_, i) => `einhorn${i}`).join(':');
   } else {

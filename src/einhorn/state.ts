@@ -64,9 +64,16 @@ export interface State {
   ack_mode: AckMode;
   kill_children_on_exit: boolean;
   command_socket_as_fd: boolean;
+  /** hexad: also export systemd's LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES (--systemd-fds) */
+  systemd_fds: boolean;
+  /** hexad: the s6 notification descriptor, until readiness has been written on it */
+  notification_fd: number | null;
   socket_path: string;
   pidfile: string;
   lockfile: string;
+  /** whether -e / -f were given (einhorn's state shows nil for defaults) */
+  pidfile_given: boolean;
+  lockfile_given: boolean;
   consecutive_deaths_before_ack: number;
   last_upgraded: number | null;
   nice: { master: number | null; worker: number | null; renice_cmd: string };
@@ -97,9 +104,13 @@ export function defaultState(): State {
     ack_mode: { type: 'timer', timeout: 1 },
     kill_children_on_exit: false,
     command_socket_as_fd: false,
+    systemd_fds: false,
+    notification_fd: null,
     socket_path: '',
     pidfile: '',
     lockfile: '',
+    pidfile_given: false,
+    lockfile_given: false,
     consecutive_deaths_before_ack: 0,
     last_upgraded: null,
     nice: { master: null, worker: null, renice_cmd: '/usr/bin/renice' },
@@ -232,8 +243,8 @@ export function rubyState(s: State): Map<unknown, unknown> {
     [S('kill_children_on_exit'), s.kill_children_on_exit],
     [S('command_socket_as_fd'), s.command_socket_as_fd],
     [S('socket_path'), s.socket_path],
-    [S('pidfile'), s.pidfile],
-    [S('lockfile'), s.lockfile],
+    [S('pidfile'), s.pidfile_given ? s.pidfile : null],
+    [S('lockfile'), s.lockfile_given ? s.lockfile : null],
     [S('consecutive_deaths_before_ack'), s.consecutive_deaths_before_ack],
     [S('last_upgraded'), time(s.last_upgraded)],
     [S('nice'), new Map<unknown, unknown>([[S('master'), s.nice.master], [S('worker'), s.nice.worker], [S('renice_cmd'), s.nice.renice_cmd]])],

@@ -7,11 +7,18 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockFile } from '../s6/lockfile.js';
-import { userRuntimeDir } from '../s6/runtime-dir.js';
+import { isRoot, userRuntimeDir, userRuntimeDirPath } from '../s6/runtime-dir.js';
 import { Fatal, errText } from '../s6/diag.js';
 
 /** /run/s6-rc for root, as s6-rc; for another user, s6-rc in that user's runtime directory. */
-export const DEFAULT_LIVE = (process.getuid?.() ?? 0) === 0 ? '/run/s6-rc' : join(userRuntimeDir(), 's6-rc');
+function userLiveDir(): string {
+  try {
+    return join(userRuntimeDir(), 's6-rc');
+  } catch {
+    return join(userRuntimeDirPath(), 's6-rc'); // unsafe or uncreatable: the command that uses it names the cause
+  }
+}
+export const DEFAULT_LIVE = isRoot() ? '/run/s6-rc' : userLiveDir();
 export const DEFAULT_COMPILED = '/etc/s6-rc/compiled';
 
 /** Removes trailing slashes (`-l /run/s6-rc/` names the same live directory). */

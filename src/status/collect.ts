@@ -11,6 +11,7 @@ import { isUp, readStatus } from '../s6/status.js';
 import { secondsSince, taiNow, taiToUnixMs, type Tain } from '../s6/tai.js';
 import { rcStatus, type RcLiveStatus } from '../rc/status.js';
 import { instancesOf } from '../instance/online.js';
+import { readWorkersFile, type WorkerRow } from '../einhorn/in-tree.js';
 
 export const SCHEMA = 'hexad.status/1';
 
@@ -42,6 +43,8 @@ export interface ServiceView {
   downReason?: string | null;
   /** an instanced service's instances (same shape), nested */
   instances?: ServiceView[];
+  /** an einhorn master's workers (from supervise/hexad-einhorn.json, when it names this pid) */
+  workers?: WorkerRow[];
   /** extensions add their own keys: `rc` */
   [extra: string]: unknown;
 }
@@ -94,6 +97,8 @@ export function serviceView(name: string, dir: string): ServiceView {
   const tally = (() => { try { return readDeathTally(dir, MAX_DEATH_TALLY); } catch { return []; } })();
   const last = tally.at(-1);
   const up = isUp(st);
+  const einhorn = up ? readWorkersFile(dir, st.pid) : null;
+  if (einhorn) base.workers = einhorn.workers;
   return {
     ...base,
     state: up ? 'up' : st.finishing ? 'finishing' : 'down',

@@ -37,12 +37,23 @@ function row(v: ServiceView, indent: string): { cells: string[]; colour: Colour 
   };
 }
 
+/** An einhorn worker under its master: STATE is acked, starting or stopping; READY is its ACK. */
+function workerRow(w: NonNullable<ServiceView['workers']>[number], indent: string): { cells: string[]; colour: Colour } {
+  const state = w.stopping ? 'stopping' : w.acked ? 'acked' : 'starting';
+  const seconds = Math.max(0, Math.floor((Date.now() - w.since) / 1000));
+  return {
+    cells: [`${indent}worker ${w.index} (v${w.version})`, state, String(w.pid), duration(seconds), w.acked ? 'yes' : 'no', '-', '-', '-', '-', '-'],
+    colour: w.stopping ? 'yellow' : w.acked ? 'green' : 'dim',
+  };
+}
+
 function rows(services: ServiceView[], indent = ''): Array<{ cells: string[]; colour: Colour }> {
   const out: Array<{ cells: string[]; colour: Colour }> = [];
   for (const v of services) {
     out.push(row(v, indent));
     if (v.logger) out.push(row(v.logger, indent + '  '));
     if (v.instances?.length) out.push(...rows(v.instances, indent + '  '));
+    for (const w of v.workers ?? []) out.push(workerRow(w, indent + '  '));
   }
   return out;
 }

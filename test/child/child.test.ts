@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { childIndex, inheritedSockets, underEinhorn } from '../../src/child/index.js';
+import { childIndex, inheritedSockets, listenAll, NoInheritedSocketsError, underEinhorn } from '../../src/child/index.js';
 import * as native from '../../src/native/index.js';
 import { rmrf, sleep, tmp, until } from '../helpers.js';
 
@@ -189,4 +189,20 @@ test('graceful shutdown on SIGUSR2: in-flight requests finish, keep-alive connec
   assert.equal(slow.connection, 'close');
   assert.equal(await r.exit, 0);
   await until('the idle raw connection closed by the server', () => idleClosed);
+});
+
+test('listenAll with no inherited sockets: a clear error, or the opt-in fallback port; [] under einhorn without -b', async (t) => {
+  await assert.rejects(listenAll(() => net.createServer(), { env: {} }), (e: Error) => e instanceof NoInheritedSocketsError && /no listening sockets were passed/.test(e.message));
+  // LISTEN_FDS for another process counts as nothing passed
+  await assert.rejects(listenAll(() => net.createServer(), { env: { LISTEN_FDS: '1', LISTEN_PID: '1' } }), NoInheritedSocketsError);
+  assert.deepEqual(await listenAll(() => net.createServer(), { env: { EINHORN_FD_COUNT: '0' } }), []);
+  const servers = await listenAll(() => net.createServer((s) => s.end('hi')), { env: {}, fallback: { port: 0, host: '127.0.0.1' } });
+  t.after(() => servers.forEach((s) => s.close()));
+  assert.equal(servers.length, 1);
+  const port = (servers[0].address() as net.AddressInfo).port;
+  const got = await new Promise<string>((resolve, reject) => {
+    let b = '';
+    net.connect(port, '127.0.0.1').on('data', (d) => (b += d)).on('end', () => resolve(b)).on('error', reject);
+  });
+  assert.equal(got, 'hi');
 });

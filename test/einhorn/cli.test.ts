@@ -13,9 +13,12 @@ import { settled, startMaster, state, writeWorker } from './fixture.js';
 test('usage, -h, --version, -n 0', () => {
   let r = hexad(['einhorn']);
   assert.equal(r.code, 1);
-  assert.match(r.stdout, /^Usage: einhorn \[options\] \[--\] PROGRAM/);
+  assert.match(r.stdout, /^## Usage\n\n/, "einhorn's banner heading");
+  assert.match(r.stdout, /^ {4}einhorn \[options\] \[--\] PROGRAM \[ARGS\.\.\.\]$/m);
+  assert.equal(r.stderr, '');
   r = hexad(['einhorn', '-h']);
   assert.equal(r.code, 1);
+  assert.match(r.stdout, /^Usage: einhorn \[options\] \[--\] PROGRAM/);
   assert.match(r.stdout, /--ack-deadline SECONDS/);
   r = hexad(['einhorn', '--version']);
   assert.equal(r.code, 0);

@@ -16,6 +16,7 @@ const CHILD_LIB = fileURLToPath(new URL('../../src/child/index.js', import.meta.
  *   noack        listen and serve, never ACK
  *   crash        exit 3 at once
  *   stubborn     like ok, but ignore USR2 and TERM
+ *   ackfile      like ok, but ACK only once the file DIR/go-VERSION exists
  * GET /info answers {pid, version, index, env, fd3, pgid, ppid}; GET /slow?ms=N answers after N ms. */
 export const WORKER = `
 import http from 'node:http';
@@ -43,6 +44,10 @@ if (mode === 'stubborn') {
   process.on('SIGUSR2', () => {});
   process.on('SIGTERM', () => {});
 } else gracefulShutdown(servers, { idleGrace: 300 });
+if (mode === 'ackfile') {
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(dir + '/go-' + version)) await new Promise((r) => setTimeout(r, 20));
+}
 if (mode !== 'noack' && process.env.EINHORN_TEST_MANUAL === '1') await ack();
 `;
 

@@ -30,14 +30,14 @@ function getUnix(path: string): Promise<Info> {
   });
 }
 
-test('workers get the sockets at fd 3, 4, … with einhorn and systemd variables, each in its own process group', async (t) => {
+test('workers get the sockets at fd 3, 4, … with einhorn and (--systemd-fds) systemd variables, each in its own process group', async (t) => {
   const dir = tmp();
   t.after(() => rmrf(dir));
   writeWorker(dir);
   const v6 = await ipv6Loopback();
   const usock = join(dir, 'app.sock');
   const binds = ['127.0.0.1:0,r', `unix:${usock}`, ...(v6 ? ['[::1]:0'] : [])];
-  const m = await startMaster(dir, ['-n', '2'], { binds });
+  const m = await startMaster(dir, ['-n', '2', '--systemd-fds'], { binds });
   t.after(() => m.d.stop());
   await settled(m, 2);
   const seen = new Map<number, Info>();

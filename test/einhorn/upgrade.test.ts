@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '../../src/einhorn/client.js';
 import { Sym } from '../../src/einhorn/yaml.js';
-import { hexadAsync, processAlive, rmrf, sleep, tmp, until } from '../helpers.js';
+import { hexadAsync, hexadDaemon, processAlive, rmrf, sleep, tmp, until } from '../helpers.js';
 import { children, command, get, setWorker, settled, startMaster, state, writeWorker } from './fixture.js';
 
 /** Polls the children table; `stop()` gives the fewest workers seen serving (ACKed, not signalled). */
@@ -280,4 +280,64 @@ test('requests pipelined behind a reload run exactly once, in order, by one imag
   const config = (await state(m.sock)).get(Sym.of('config')) as Map<unknown, unknown>;
   assert.equal(config.get(Sym.of('number')), 13);
   assert.equal((m.d.stderr.match(/Re-exec'd einhorn master/g) ?? []).length, 3);
+});
+
+test('an upgrade keeps a still-unACKed worker until its replacement ACKs, and its exit is no crash', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  writeWorker(dir, 'ackfile', '0');
+  const m = await startMaster(dir, ['-n', '1', '-s', '0.2']);
+  t.after(() => m.d.stop());
+  const start = await until('the first worker', async () => {
+    const k = await children(m.sock);
+    return k.length === 1 ? k : null;
+  });
+  const first = start![0];
+  assert.equal(first.acked, false);
+  setWorker(dir, 'ackfile', '1');
+  const up = await upgradeStream(m.sock);
+  t.after(() => up.client.close());
+  await until('the new worker', async () => (await children(m.sock)).some((c) => c.version === 1));
+  await sleep(1000);
+  let kids = await children(m.sock);
+  const old = kids.find((c) => c.pid === first.pid);
+  assert.ok(old, `the unACKed old worker still runs (stderr: ${m.d.stderr.slice(-2000)})`);
+  assert.deepEqual(old.signaled, [], 'and was not told to stop before its replacement ACKed');
+  assert.doesNotMatch(m.d.stderr, /killing off 1 unacked/);
+  writeFileSync(join(dir, 'go-1'), '');
+  const msgs = (await up.done).map(([, msg]) => msg);
+  assert.equal(msgs.at(-1), 'Upgrade done');
+  await until('the old worker gone', async () => !(await children(m.sock)).some((c) => c.pid === first.pid));
+  assert.ok(!processAlive(first.pid));
+  kids = await children(m.sock);
+  assert.equal(kids.length, 1);
+  const st = await state(m.sock);
+  assert.equal(st.get(Sym.of('consecutive_deaths_before_ack')), 0, 'the retired worker did not count as a crash');
+});
+
+test('state: :generation counts upgrades and reloads; :pidfile and :lockfile are nil unless given', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  writeWorker(dir);
+  const m = await startMaster(dir, ['-n', '1'], { env: { TMPDIR: dir } });
+  t.after(() => m.d.stop());
+  await settled(m, 1, 0);
+  const st = await state(m.sock);
+  assert.equal(st.get(Sym.of('generation')), 0);
+  assert.equal(st.get(Sym.of('pidfile')), m.pidfile, 'given with -e');
+  await command(m.sock, 'upgrade');
+  assert.equal((await state(m.sock)).get(Sym.of('generation')), 1);
+  await command(m.sock, 'reload');
+  await until('reloaded', async () => (await state(m.sock).catch(() => null))?.get(Sym.of('generation')) === 2);
+  await command(m.sock, 'upgrade');
+  assert.equal((await state(m.sock)).get(Sym.of('generation')), 3);
+
+  const dir2 = tmp();
+  t.after(() => rmrf(dir2));
+  writeWorker(dir2);
+  const d = hexadDaemon(['einhorn', '-d', join(dir2, 'sock'), '-m', 'manual', '--', join(dir2, 'run')], { env: { ...process.env, TMPDIR: dir2, EINHORN_TEST_MANUAL: '1' } });
+  t.after(() => d.stop());
+  const st2 = await until('second master', () => state(join(dir2, 'sock')).catch(() => null));
+  assert.equal(st2!.get(Sym.of('pidfile')), null);
+  assert.equal(st2!.get(Sym.of('lockfile')), null);
 });
