@@ -120,3 +120,19 @@ export function killAll(pids: number[], sig: NodeJS.Signals = 'SIGKILL'): void {
     } catch { /* gone */ }
   }
 }
+
+/** SOAK_TREE and SOAK_SVC of every live process, from one read of each environment. */
+export function soakMarks(procs: Proc[] = snapshot()): Map<number, { tree: string; svc: string }> {
+  const out = new Map<number, { tree: string; svc: string }>();
+  for (const p of procs) {
+    if (p.state === 'Z') continue;
+    let tree = '';
+    let svc = '';
+    for (const e of environ(p.pid)) {
+      if (e.startsWith('SOAK_TREE=')) tree = e.slice(10);
+      else if (e.startsWith('SOAK_SVC=')) svc = e.slice(9);
+    }
+    if (tree || svc) out.set(p.pid, { tree, svc });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFile } from '../src/s6/lockfile.js';
-import { byEnvMarker, snapshot } from './proc.js';
+import { snapshot, soakMarks } from './proc.js';
 import type { Options, Row } from './report.js';
 import { HEXAD, hasS6, NODE, put, sleep, tempRoot, Tree, until, type Impl } from './tree.js';
 
@@ -36,8 +36,12 @@ function counts(tree: Tree): Map<string, number> {
   const procs = snapshot();
   const ppid = new Map(procs.map((p) => [p.pid, p.ppid]));
   const mark = new Map<number, string>();
-  for (const [v, pids] of byEnvMarker('SOAK_SVC', '', procs)) for (const p of pids) mark.set(p, v);
-  const members = new Set(tree.members());
+  const members = new Set<number>();
+  for (const [pid, m] of soakMarks(procs)) {
+    if (m.tree !== tree.root) continue;
+    members.add(pid);
+    if (m.svc) mark.set(pid, m.svc);
+  }
   const out = new Map<string, number>();
   for (const [pid, v] of mark) {
     if (!members.has(pid) || mark.get(ppid.get(pid) ?? 0) === v) continue;

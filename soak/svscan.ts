@@ -5,7 +5,7 @@
 // once per service even when its run script forks (only the topmost one is counted).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { byEnvMarker, snapshot, type Proc } from './proc.js';
+import { snapshot, soakMarks, type Proc } from './proc.js';
 import type { Options, Row } from './report.js';
 import { hasS6, put, sleep, tempRoot, tool, Tree, until, type Impl } from './tree.js';
 
@@ -36,17 +36,21 @@ function build(tree: Tree, impl: Impl): Layout {
   return l;
 }
 
-interface Census { counts: Map<string, number>; zombies: number[] }
+interface Census { counts: Map<string, number>; zombies: number[]; names: Map<number, string> }
 
 /** Topmost process per SOAK_SVC value among the tree's processes, and zombies whose parent is
  * one of the tree's processes (the scanner included). */
 function census(tree: Tree): Census {
   const procs = snapshot();
   const byPid = new Map<number, Proc>(procs.map((p) => [p.pid, p]));
-  const marks = byEnvMarker('SOAK_SVC', '', procs);
+  const marks = soakMarks(procs);
   const markOf = new Map<number, string>();
-  for (const [v, pids] of marks) for (const p of pids) markOf.set(p, v);
-  const members = new Set(tree.members());
+  const members = new Set<number>();
+  for (const [pid, m] of marks) {
+    if (m.tree !== tree.root) continue;
+    members.add(pid);
+    if (m.svc) markOf.set(pid, m.svc);
+  }
   const counts = new Map<string, number>();
   for (const [pid, v] of markOf) {
     if (!members.has(pid)) continue;
@@ -55,8 +59,9 @@ function census(tree: Tree): Census {
     counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   members.add(tree.pid);
-  const zombies = procs.filter((p) => p.state === 'Z' && members.has(p.ppid)).map((p) => p.pid);
-  return { counts, zombies };
+  const z = procs.filter((p) => p.state === 'Z' && members.has(p.ppid));
+  const comm = (pid: number): string => byPid.get(pid)?.comm ?? '?';
+  return { counts, zombies: z.map((p) => p.pid), names: new Map(z.map((p) => [p.pid, `${p.comm} of ${comm(p.ppid)}`])) };
 }
 
 function healthy(l: Layout, c: Census): boolean {
@@ -77,6 +82,7 @@ async function once(impl: Impl, o: Options): Promise<Row> {
   let notReady = 0;
   let unconverged = 0;
   const converge: number[] = [];
+  const zombieKinds = new Map<string, number>();
   try {
     tree.start();
     if (!(await until(() => healthy(l, census(tree)), settle, 200))) unconverged++;
@@ -103,7 +109,11 @@ async function once(impl: Impl, o: Options): Promise<Row> {
       // A zombie seen once may be reaped a moment later: count those still there 1 s on.
       await sleep(1000);
       const later = new Set(census(tree).zombies);
-      zombies += c.zombies.filter((z) => later.has(z)).length;
+      for (const z of c.zombies.filter((p) => later.has(p))) {
+        zombies++;
+        const what = c.names.get(z)!;
+        zombieKinds.set(what, (zombieKinds.get(what) ?? 0) + 1);
+      }
       for (const n of [...l.long, ...l.crash]) {
         const { spawnSync } = await import('node:child_process');
         const r = spawnSync('/usr/bin/s6-svstat', [join(tree.scan, n)], { encoding: 'utf8', timeout: 10_000 });
@@ -114,7 +124,8 @@ async function once(impl: Impl, o: Options): Promise<Row> {
     converge.sort((a, b) => a - b);
     const med = converge.length ? converge[converge.length >> 1] : NaN;
     const other = [`scanner kills ${kills}`, `missing ${missing}`, `s6-svstat failures ${svstatFailures}`, `ready not shown ${notReady}`,
-      `restarts not converged in ${settle / 1000} s: ${unconverged}`, `convergence median ${med} ms`].join(', ');
+      `restarts not converged in ${settle / 1000} s: ${unconverged}`, `convergence median ${med} ms`,
+      ...(zombieKinds.size ? [`zombies: ${[...zombieKinds].map(([k, v]) => `${v} ${k}`).join('; ')}`] : [])].join(', ');
     return { scenario: 'b. scanner SIGKILLed, 50 services', impl, lost: missing, doubled, zombies, other,
       ok: doubled === 0 && missing === 0 && zombies === 0 && svstatFailures === 0 && notReady === 0 && unconverged === 0 };
   } finally {
