@@ -5,7 +5,7 @@
 //     supervision processes used for it (hexad: the scanner; s6: s6-svscan + N s6-supervise);
 //   memory of the supervision processes once settled, PSS (the headline) and RSS summed;
 //   idle CPU over --idle seconds;
-//   kill -9 of one service until its supervisor's `u` event for the new process (median of
+//   kill -9 of one service (ready for over 1 s) until its supervisor's `u` event for the new process (median of
 //     --kills services);
 //   crash storm: N/10 services killed at once until all have their `u` event;
 //   stop: `svscanctl -t` until the scanner and every service have exited.
@@ -28,7 +28,7 @@ const SIZES = opt('sizes', '10,100,500,1000,2000').split(',').map(Number).filter
 const IDLE_S = Number(opt('idle', '10'));
 const KILLS = Number(opt('kills', '5'));
 
-interface Figures { upS: number; upCpu: number; mem: Memory; idleCpu: number; restartMs: number; stormMs: number; stopMs: number }
+interface Figures { upS: number; upCpu: number; mem: Memory; idleCpu: number; restartMs: number; deathMs: number; stormMs: number; stopMs: number }
 
 const TICK = 100;
 function cpuOf(pids: number[]): number {
@@ -69,7 +69,12 @@ async function once(impl: Impl, n: number, root: string): Promise<Figures> {
   mkdirSync(scan, { recursive: true });
   const dirs = Array.from({ length: n }, (_, i) => join(scan, `s${i}`));
   const clock = new EventClock(dirs, 'u');
-  for (const d of dirs) writeFileSync(join(d, 'run'), '#!/bin/sh\nexec sleep 100000\n', { mode: 0o755 });
+  // Readiness, because s6 restarts at once only a service that was ready for over 1 s (else after
+  // a 1 s throttle), and hexad does the same.
+  for (const d of dirs) {
+    writeFileSync(join(d, 'run'), '#!/bin/sh\necho >&3\nexec sleep 100000 3>&-\n', { mode: 0o755 });
+    writeFileSync(join(d, 'notification-fd'), '3\n');
+  }
   const t0 = performance.now();
   const scanner: ChildProcess = impl === 'hexad'
     ? spawn(process.execPath, [HEXAD, 'svscan', '-c', String(n + 10), scan], { stdio: 'ignore' })
@@ -86,14 +91,18 @@ async function once(impl: Impl, n: number, root: string): Promise<Figures> {
   const idleCpu = cpuOf(pids) - c0;
 
   const restarts: number[] = [];
+  const deaths: number[] = [];
   for (let k = 0; k < KILLS; k++) {
     const dir = dirs[Math.floor(Math.random() * n)];
     const pid = readStatus(dir).pid;
     const c = new EventClock([dir], 'u');
+    const d = new EventClock([dir], 'd');
     const s = performance.now();
     if (pid > 1) process.kill(pid, 'SIGKILL');
     restarts.push((await c.done) - s);
+    deaths.push((await d.done) - s);
     c.close();
+    d.close();
     await sleep(1100); // s6 waits 1 s between two starts of one service
   }
 
@@ -114,7 +123,7 @@ async function once(impl: Impl, n: number, root: string): Promise<Figures> {
   await waitAll(() => !services.some(alive) && !pids.some(alive), 60_000);
   const stopMs = performance.now() - st;
   rmSync(scan, { recursive: true, force: true });
-  return { upS: (t1 - t0) / 1000, upCpu, mem, idleCpu, restartMs: median(restarts), stormMs, stopMs };
+  return { upS: (t1 - t0) / 1000, upCpu, mem, idleCpu, restartMs: median(restarts), deathMs: median(deaths), stormMs, stopMs };
 }
 
 export default async function main(): Promise<void> {
@@ -140,6 +149,7 @@ export default async function main(): Promise<void> {
       row('PSS of the supervision processes', (x) => x.mem.pssKb, mb);
       row('RSS summed', (x) => x.mem.rssKb, mb);
       row(`idle CPU over ${IDLE_S} s (s)`, (x) => x.idleCpu, (v) => v.toFixed(2));
+      row(`kill -9 -> \`d\` event (ms, median of ${KILLS})`, (x) => x.deathMs, ms);
       row(`kill -9 -> new process (ms, median of ${KILLS})`, (x) => x.restartMs, ms);
       row(`crash storm: ${Math.ceil(n / 10)} killed -> all back (ms)`, (x) => x.stormMs, ms);
       row('stop: svscanctl -t -> all exited (ms)', (x) => x.stopMs, ms);
