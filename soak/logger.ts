@@ -29,7 +29,7 @@ async function once(impl: Impl, v: Variant, o: Options): Promise<Row> {
   const loggers = (): number[] => byArgv(logdir).filter((p) => p.comm !== 'sh').map((p) => p.pid);
   const scenario = `a. logger s${v.size}, ${v.total} lines`;
   const t0 = Date.now();
-  const budget = (o.quick ? 40_000 : 90_000) * o.scale;
+  const budget = (o.quick ? 40_000 : 60_000) * o.scale;
   try {
     tree.start();
     if (!(await until(() => loggers().length > 0, 20_000))) {
