@@ -44,7 +44,12 @@ export function startInit(root: string, cmd: string[], env: Record<string, strin
   child.stderr!.on('data', (d) => { stderr += d; });
   child.stdout!.on('data', (d) => { stdout += d; });
   const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((res) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    const t = setTimeout(() => {
+      // PID 1 of the namespace outlives unshare: kill it, and the namespace goes with it
+      const ns = opts.pid1 === false ? 0 : nsInitPid(child.pid!);
+      if (ns > 1) process.kill(ns, 'SIGKILL');
+      child.kill('SIGKILL');
+    }, 120_000);
     child.on('exit', (code) => { clearTimeout(t); setImmediate(() => res({ code, stderr, stdout })); });
   });
   return { child, done, stderr: () => stderr };
