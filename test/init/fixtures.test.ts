@@ -4,39 +4,16 @@
 // and the container stops cleanly.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEXAD, ROOT, rmrf, tmp } from '../helpers.js';
-import { canUnshare, runInit, trace } from './init-helpers.js';
+import { canUnshare, installRoot, runInit, trace } from './init-helpers.js';
 
 const base = tmp('hexad-init-fx-');
 after(() => rmrf(base));
 const FIXTURES = join(ROOT, 'test/init/fixtures');
+const install = (name: string): string => installRoot(join(FIXTURES, name), join(base, name));
 const skip = !canUnshare && 'needs root and unshare';
-
-/** Copies a fixture into a temporary root, pointing its absolute paths (/etc, /run, /command…)
- * into that root, and adds the stand-ins s6-overlay would provide (/command/with-contenv…). */
-function install(name: string): string {
-  const root = join(base, name);
-  const rewrite = (s: string): string => s
-    .replaceAll('/usr/bin/with-contenv', '/command/with-contenv')
-    .replace(/(^|[\s'"=:!(])\/(command|etc|run|var|trace|app|config|defaults|migrations|mod-repo)/gm, `$1${root}/$2`);
-  const copy = (src: string, dst: string): void => {
-    if (statSync(src).isDirectory()) {
-      mkdirSync(dst, { recursive: true });
-      for (const n of readdirSync(src)) copy(join(src, n), join(dst, n));
-      return;
-    }
-    writeFileSync(dst, rewrite(readFileSync(src, 'utf8')));
-    chmodSync(dst, statSync(src).mode & 0o777);
-  };
-  copy(join(FIXTURES, name), root);
-  mkdirSync(join(root, 'command'), { recursive: true });
-  writeFileSync(join(root, 'command/with-contenv'), `#!/bin/sh\nexec ${process.execPath} ${HEXAD} with-contenv "$@"\n`, { mode: 0o755 });
-  writeFileSync(join(root, 'command/execlineb'), '#!/bin/sh\nexec /usr/bin/execlineb "$@"\n', { mode: 0o755 });
-  void copyFileSync;
-  return root;
-}
 
 /** CMD: the readiness probe an orchestrator would run, recorded in the trace. */
 function probeCmd(root: string): string[] {
