@@ -1,6 +1,6 @@
 // Container roots written as files, and hexad init run on them as PID 1 of a new PID namespace.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HEXAD } from '../helpers.js';
 
@@ -44,7 +44,12 @@ export function startInit(root: string, cmd: string[], env: Record<string, strin
   child.stderr!.on('data', (d) => { stderr += d; });
   child.stdout!.on('data', (d) => { stdout += d; });
   const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((res) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    const t = setTimeout(() => {
+      // PID 1 of the namespace outlives unshare: kill it, and the namespace goes with it
+      const ns = opts.pid1 === false ? 0 : nsInitPid(child.pid!);
+      if (ns > 1) process.kill(ns, 'SIGKILL');
+      child.kill('SIGKILL');
+    }, 120_000);
     child.on('exit', (code) => { clearTimeout(t); setImmediate(() => res({ code, stderr, stdout })); });
   });
   return { child, done, stderr: () => stderr };
@@ -61,4 +66,29 @@ export function nsInitPid(unsharePid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Copies an s6-overlay-style root into `root`, pointing its absolute paths (/etc, /run,
+ * /command…) into it, and adds the stand-ins an image would have: /command/with-contenv and
+ * /command/execlineb (as s6-overlay installs them) and `hexad` in usr/local/bin. */
+export function installRoot(src: string, root: string): string {
+  const rewrite = (s: string): string => s
+    .replaceAll('/usr/bin/with-contenv', '/command/with-contenv')
+    .replace(/(^|[\s'"=:!(])\/(command|etc|run|var|trace|app|config|defaults|migrations|mod-repo)/gm, `$1${root}/$2`);
+  const copy = (from: string, to: string): void => {
+    if (statSync(from).isDirectory()) {
+      mkdirSync(to, { recursive: true });
+      for (const n of readdirSync(from)) copy(join(from, n), join(to, n));
+      return;
+    }
+    writeFileSync(to, rewrite(readFileSync(from, 'utf8')));
+    chmodSync(to, statSync(from).mode & 0o777);
+  };
+  copy(src, root);
+  mkdirSync(join(root, 'command'), { recursive: true });
+  mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
+  writeFileSync(join(root, 'command/with-contenv'), `#!/bin/sh\nexec ${process.execPath} ${HEXAD} with-contenv "$@"\n`, { mode: 0o755 });
+  writeFileSync(join(root, 'command/execlineb'), '#!/bin/sh\nexec /usr/bin/execlineb "$@"\n', { mode: 0o755 });
+  writeFileSync(join(root, 'usr/local/bin/hexad'), `#!/bin/sh\nexec ${process.execPath} ${HEXAD} "$@"\n`, { mode: 0o755 });
+  return root;
 }
