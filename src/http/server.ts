@@ -84,7 +84,9 @@ export async function startHttpServer(scanner: Scanner, opts: HttpOptions): Prom
   }
 
   function status(): unknown {
-    const o = scanOverview(scandir);
+    const dirs = new Set<string>();
+    hub.forEach((_n, _s, _k, sup) => dirs.add(sup.dir));
+    const o = scanOverview(scandir, { supervises: (p) => dirs.has(p) });
     for (const v of o.services) {
       const r = hub.row(v.name, true);
       if (r) v.live = { restarts: r.restarts, cpu: r.cpu ?? null, rss: r.rss ?? null, lastExit: r.lastExit };
