@@ -28,7 +28,7 @@ export interface SseMessage { event: string; data: string; id?: string; at: numb
  * (already received or to come) that matches. */
 export class SseClient {
   readonly messages: SseMessage[] = [];
-  private waiters: Array<{ pred: (m: SseMessage) => boolean; resolve: (m: SseMessage) => void; from: number }> = [];
+  private waiters: Array<{ pred: (m: SseMessage) => boolean; resolve: (m: SseMessage) => void; reject: (e: Error) => void }> = [];
   private buf = '';
   private req: ClientRequest;
   closed = false;
@@ -41,12 +41,12 @@ export class SseClient {
       if (res.statusCode !== 200) fail(new Error(`status ${res.statusCode}`));
       res.setEncoding('utf8');
       res.on('data', (d: string) => this.feed(d));
-      res.on('close', () => { this.closed = true; });
-      res.on('error', () => { this.closed = true; });
+      res.on('close', () => this.ended(new Error('event stream closed by the server')));
+      res.on('error', (e) => this.ended(e));
     });
-    this.req.on('error', (e) => { this.closed = true; fail(e); });
+    this.req.on('error', (e) => { this.ended(e); fail(e); });
     this.req.end();
-    void this.next((m) => m.event === 'snapshot').then(() => open());
+    this.next((m) => m.event === 'snapshot').then(() => open(), () => { /* failed above */ });
   }
 
   private feed(d: string): void {
@@ -77,11 +77,18 @@ export class SseClient {
     }
   }
 
+  private ended(e: Error): void {
+    this.closed = true;
+    for (const w of this.waiters) w.reject(e);
+    this.waiters = [];
+  }
+
   /** The first message matching `pred` from index `from` on (0: any ever received). */
   next(pred: (m: SseMessage) => boolean, from = 0): Promise<SseMessage> {
     const have = this.messages.slice(from).find(pred);
     if (have) return Promise.resolve(have);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve, from }));
+    if (this.closed) return Promise.reject(new Error('event stream closed'));
+    return new Promise((resolve, reject) => this.waiters.push({ pred, resolve, reject }));
   }
 
   /** An s6 event of `name` with byte `ev`, arriving after message index `from`. */
@@ -90,6 +97,8 @@ export class SseClient {
   }
 
   close(): void {
+    this.closed = true;
+    this.waiters = [];
     this.req.destroy();
   }
 }
