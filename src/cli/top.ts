@@ -89,15 +89,28 @@ export default async function main(args: string[]): Promise<number> {
   stdout.write('\x1b[?1049h\x1b[?25l');
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
-  stdin.on('data', (key: string) => {
-    if (key === '\x03' || key === 'q') return quit(0);
+  // a slow read can bring several keys in one chunk: split it into keys first
+  stdin.on('data', (chunk: string) => {
+    for (const key of chunk.match(/\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|[\s\S]/g) ?? []) {
+      if (onKey(key)) return;
+    }
+  });
+  const onKey = (key: string): boolean => {
+    if (key === '\x03' || key === 'q') {
+      quit(0);
+      return true;
+    }
+    handleKey(key);
+    return false;
+  };
+  const handleKey = (key: string): void => {
     if (logOf) {
       if (key === 'l' || key === '\x1b') logOf = null;
       return draw();
     }
     switch (key) {
-      case '\x1b[A': case 'k': selected = Math.max(0, selected - 1); break;
-      case '\x1b[B': case 'j': selected = Math.min(model.rows.length - 1, selected + 1); break;
+      case '\x1b[A': case '\x1bOA': case 'k': selected = Math.max(0, selected - 1); break;
+      case '\x1b[B': case '\x1bOB': case 'j': selected = Math.min(model.rows.length - 1, selected + 1); break;
       case 's': sort = SORTS[(SORTS.indexOf(sort) + 1) % SORTS.length]; model.refresh(sort); break;
       case 'c': sort = 'cpu'; model.refresh(sort); break;
       case 'm': sort = 'mem'; model.refresh(sort); break;
@@ -111,7 +124,7 @@ export default async function main(args: string[]): Promise<number> {
       case 'l': logOf = model.rows[selected]?.name ?? null; break;
     }
     draw();
-  });
+  };
   stdout.on('resize', draw);
   for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.once(sig, () => quit(0));
   const timer = setInterval(tick, every);

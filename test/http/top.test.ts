@@ -68,7 +68,7 @@ test('hexad top: table, sort, start/restart/stop, log view, q and Ctrl-C restore
   keys('Escape');
   await waitScreen('back to the table', /SERVICE\s+STATE/);
   keys('q');
-  await until('top exited', () => paneExit());
+  await until('top exited', () => paneExit(), 60_000);
   assert.equal(paneExit(), '0');
   assert.doesNotMatch(screen(), /hexad top|SERVICE/, 'the alternate screen is gone');
   tmux('kill-session', '-t', 'top');
@@ -76,7 +76,7 @@ test('hexad top: table, sort, start/restart/stop, log view, q and Ctrl-C restore
   startTop(sc);
   await waitScreen('the table again', /^web\s+up/m);
   keys('C-c');
-  await until('top exited on Ctrl-C', () => paneExit());
+  await until('top exited on Ctrl-C', () => paneExit(), 60_000);
   assert.equal(paneExit(), '0');
   assert.doesNotMatch(screen(), /SERVICE/);
   tmux('kill-session', '-t', 'top');
