@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, CommandInfo> = {
   svdt: { module: 'svdt', links: ['s6-svdt'], summary: 'print the death tally of a service' },
   'svdt-clear': { module: 'svdt-clear', links: ['s6-svdt-clear'], summary: 'clear the death tally of a service' },
   status: { module: 'status', links: [], summary: 'one table of every service (hexad only)' },
+  top: { module: 'top', links: [], summary: 'live terminal dashboard of a scan directory (hexad only)' },
   log: { module: 'log', links: ['s6-log'], summary: 'logger: s6-log script language, rotation, timestamps' },
   tai64nlocal: { module: 'tai64nlocal', links: ['s6-tai64nlocal'], summary: 'convert TAI64N labels to local time' },
   'instance-maker': { module: 'instance-maker', links: ['s6-instance-maker'], summary: 'create an instanced service' },

@@ -6,17 +6,30 @@ import { Fatal, errText, fatalSys, stderrWarner } from '../s6/diag.js';
 import { Scanner } from '../svscan/scanner.js';
 import { settleMemory } from './daemon.js';
 import { becomeSubreaper, listenForChildren } from '../supervise/reaper.js';
+import { parseListenAddress, type ListenAddress } from '../http/address.js';
 
-export const usage = '[ -R ] [ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ dir ]';
+export const usage = '[ -R ] [ -c maxservices ] [ -t timeout ] [ -d notif ] [ -X consoleholder ] [ --http [host:]port|socket [ --http-token-file file ] ] [ dir ]';
 
 /** Signals s6-svscan traps; all but ALRM and ABRT first try `.s6-svscan/SIG<NAME>`. */
 const DIVERTED = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'] as const;
 
-export default function main(args: string[], prog: string): void {
-  const { opts, rest } = getopt(args, 'Rc:t:d:X:');
+const LONG = [{ name: 'http', arg: true }, { name: 'http-token-file', arg: true }];
+
+export default async function main(args: string[], prog: string): Promise<void> {
+  const { opts, rest } = getopt(args, 'Rc:t:d:X:', LONG);
   let max = 500, rescan = 0, notif = -1, subreaper = false;
+  let http: ListenAddress | null = null;
+  let tokenFile: string | undefined;
   for (const [o, v] of opts) {
     if (o === 'R') { subreaper = true; continue; } // hexad only: become a child subreaper
+    if (o === 'http') {
+      http = parseListenAddress(v!);
+      continue;
+    }
+    if (o === 'http-token-file') {
+      tokenFile = v;
+      continue;
+    }
     const n = parseUint(v);
     if (n === null) throw new UsageError();
     if (o === 'c') max = n;
@@ -24,6 +37,7 @@ export default function main(args: string[], prog: string): void {
     else if (o === 'd') notif = n;
     // -X: the console holder only matters for a system's PID 1 logger; accepted and kept open
   }
+  if (tokenFile !== undefined && !http) throw new Fatal(100, '--http-token-file needs --http');
   max = Math.min(Math.max(max, 2), 90000);
   if (notif >= 0) {
     if (notif < 3) throw new Fatal(100, 'notification fd must be 3 or more');
@@ -57,6 +71,12 @@ export default function main(args: string[], prog: string): void {
     rescanMs: rescan,
     onStopped: () => execFinish(prog),
   });
+  if (http) {
+    // loaded only when asked: svscan without --http pays nothing for it. Listening comes
+    // first, so an address in use stops the command before it touches the scan directory.
+    const { startHttpServer } = await import('../http/server.js');
+    await startHttpServer(scanner, { address: http, tokenFile });
+  }
   scanner.init();
   process.on('SIGALRM', () => scanner.scan());
   process.on('SIGABRT', () => scanner.builtinSignal('SIGABRT'));

@@ -41,7 +41,8 @@ export function rcStatus(scandir: string, extra: string[] = []): RcLiveStatus[] 
   const candidates = new Set<string>([DEFAULT_LIVE, ...extra]);
   let entries: string[] = [];
   try {
-    entries = readdirSync(scandir);
+    // only symbolic links can point into a live directory: skip the readlink of the rest
+    entries = readdirSync(scandir, { withFileTypes: true }).filter((d) => d.isSymbolicLink()).map((d) => d.name);
   } catch { /* nothing linked */ }
   for (const e of entries) {
     if (e.startsWith('.')) continue;

@@ -66,11 +66,18 @@ const MAX_UNIX_MS = 253_402_300_799_000;
 const validStamp = (t: Tain): boolean => { const ms = taiToUnixMs(t); return ms >= 0 && ms <= MAX_UNIX_MS; };
 const iso = (t: Tain): string => new Date(taiToUnixMs(t)).toISOString();
 
+/** Supervision run by the calling process itself: a process cannot see its own fcntl locks
+ * with F_GETLK, so the HTTP server inside svscan says which directories it supervises. */
+export interface InProcess {
+  /** a service directory's real path → supervised by this process */
+  supervises(path: string): boolean;
+}
+
 /** One service directory's view (a logger's too). */
-export function serviceView(name: string, dir: string): ServiceView {
+export function serviceView(name: string, dir: string, here?: InProcess): ServiceView {
   const path = (() => { try { return realpathSync(dir); } catch { return dir; } })();
   const normallyUp = !existsSync(join(dir, 'down'));
-  const supervised = (() => { try { return isLocked(join(dir, 'supervise', 'lock')); } catch { return false; } })();
+  const supervised = here?.supervises(path) || (() => { try { return isLocked(join(dir, 'supervise', 'lock')); } catch { return false; } })();
   const base: ServiceView = {
     name, path, supervised, state: 'unsupervised', pid: null, since: null, seconds: null,
     readiness: existsSync(join(dir, 'notification-fd')), ready: false,
@@ -78,7 +85,7 @@ export function serviceView(name: string, dir: string): ServiceView {
     statusError: null,
   };
   const logDir = join(dir, 'log');
-  if (name.split('/').length === 1 && isDir(logDir)) base.logger = serviceView(`${name}/log`, logDir);
+  if (name.split('/').length === 1 && isDir(logDir)) base.logger = serviceView(`${name}/log`, logDir, here);
   const instances = instancesOf(dir);
   if (instances) base.instances = instances.map((i) => serviceView(i.name, i.dir));
   if (!supervised) return base;
@@ -124,10 +131,10 @@ function isDir(p: string): boolean {
 }
 
 /** Every service of a scan directory, sorted by name (entries as s6-svscan counts them). */
-export function scanOverview(scandir: string): Overview {
+export function scanOverview(scandir: string, here?: InProcess): Overview {
   const names = readdirSync(scandir).filter((n) => !n.startsWith('.') && isDir(join(scandir, n))).sort();
-  const running = (() => { try { return isLocked(join(scandir, '.s6-svscan', 'lock')); } catch { return false; } })();
-  const services = names.map((n) => serviceView(n, join(scandir, n)));
+  const running = !!here || (() => { try { return isLocked(join(scandir, '.s6-svscan', 'lock')); } catch { return false; } })();
+  const services = names.map((n) => serviceView(n, join(scandir, n), here));
   const rc = (() => { try { return rcStatus(scandir); } catch { return []; } })();
   for (const live of rc) {
     for (const r of live.services) {

@@ -44,6 +44,9 @@ export interface SupervisorOptions {
   /** "close stdin/stdout" (x, SIGHUP): the supervisor's own descriptors to be replaced by
    * /dev/null. Standalone supervise reopens fds 0 and 1; svscan swaps the fds it hands out. */
   onCloseStdio?: (sup: Supervisor) => void;
+  /** every event byte(s) sent to event/, after the status file says what they announce
+   * (observers: the HTTP server's metrics and event stream) */
+  onEvent?: (sup: Supervisor, events: string) => void;
 }
 
 const INFINITE = -1;
@@ -263,6 +266,7 @@ export class Supervisor {
   private event(bytes: string): void {
     this.flushStatus();
     notify(join(this.dir, 'event'), bytes);
+    this.opts.onEvent?.(this, bytes);
   }
 
   /** ms from now; INFINITE clears the deadline. A deadline already due (a restart of a service

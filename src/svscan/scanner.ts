@@ -56,7 +56,15 @@ export interface ScannerOptions {
   onStopped: (waitedForAll: boolean) => void;
 }
 
+/** Sees every supervisor event of the tree as it happens (the HTTP server's hub). */
+export interface ScannerObserver {
+  event(name: string, isLogger: boolean, sup: Supervisor, events: string): void;
+}
+
+export interface SupervisedSlot { name: string; isLogger: boolean; sup: Supervisor }
+
 export class Scanner {
+  observer: ScannerObserver | null = null;
   private readonly entries = new Map<string, Entry>();
   private readonly pipes = new PipeRegistry();
   private readonly baseStdio: Stdio = { stdin: 0, stdout: 1, stderr: 2 };
@@ -127,6 +135,15 @@ export class Scanner {
   start(): void {
     if (this.opts.rescanMs > 0) this.periodic = setInterval(() => this.scan(), this.opts.rescanMs);
     this.scan();
+  }
+
+  /** The supervisors running now, services and loggers (for observers). */
+  supervisors(): SupervisedSlot[] {
+    const out: SupervisedSlot[] = [];
+    for (const e of this.entries.values()) {
+      for (const slot of [e.service, e.logger]) if (slot?.sup) out.push({ name: slot.name, isLogger: slot.isLogger, sup: slot.sup });
+    }
+    return out;
   }
 
   // ---- control ------------------------------------------------------------------------------
@@ -336,6 +353,7 @@ export class Scanner {
       stdio,
       warn: (m) => process.stderr.write(`${this.opts.prog} ${slot.name}: warning: ${m}\n`),
       onExit: () => this.supervisorExited(entry, slot, sup),
+      onEvent: (x, ev) => this.observer?.event(slot.name, slot.isLogger, x, ev),
       onCloseStdio: (x) => { x.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: x.stdio.stderr }; },
     });
     slot.sup = sup;
