@@ -40,6 +40,17 @@ export const COMMANDS: Record<string, CommandInfo> = {
   einhorn: { module: 'einhorn', links: ['einhorn'], summary: 'shared-socket master with rolling upgrades' },
   einhornsh: { module: 'einhornsh', links: ['einhornsh'], summary: 'einhorn control shell' },
   links: { module: 'links', links: [], summary: 'create links named after the s6 and einhorn tools' },
+  config: { module: 'config', links: [], summary: 'check or print the app config (hexad.config.*)' },
+  up: { module: 'up', links: [], summary: 'compile the app config and bring its apps up' },
+  down: { module: 'down', links: [], summary: 'bring every app of the config down' },
+  start: { module: 'start', links: [], summary: 'start apps of the config by name' },
+  stop: { module: 'stop', links: [], summary: 'stop apps of the config by name' },
+  restart: { module: 'restart', links: [], summary: 'restart apps by name (clears failed)' },
+  reload: { module: 'reload', links: [], summary: 'reload apps by name (einhorn upgrade for socket apps)' },
+  scale: { module: 'scale', links: [], summary: 'set the instance count of an app' },
+  ls: { module: 'ls', links: [], summary: 'the config\'s services with CPU and memory' },
+  'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
+  'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },
 };
 
 const BY_LINK = new Map<string, string>();
