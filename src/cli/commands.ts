@@ -48,6 +48,7 @@ export const COMMANDS: Record<string, CommandInfo> = {
   restart: { module: 'restart', links: [], summary: 'restart apps by name (clears failed)' },
   reload: { module: 'reload', links: [], summary: 'reload apps by name (einhorn upgrade for socket apps)' },
   scale: { module: 'scale', links: [], summary: 'set the instance count of an app' },
+  logs: { module: 'logs', links: [], summary: 'the apps\' logs merged in time order (-f follows)' },
   ls: { module: 'ls', links: [], summary: 'the config\'s services with CPU and memory' },
   'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
   'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },

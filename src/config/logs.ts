@@ -1,0 +1,168 @@
+// Reading the apps' s6-log directories: rotated archives (@TAI64N.s / .u) then `current`, every
+// line with its time (a TAI64N label, an ISO 8601 stamp, or none), merged across apps in time
+// order; and following `current` across rotations without losing a line (the renamed file is
+// found by its inode and read to its end before the new `current`).
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseTainLabel, taiToUnixMs } from '../s6/tai.js';
+
+export interface LogRecord {
+  app: string;
+  /** ms since the epoch, or null for a line without a stamp */
+  time: number | null;
+  line: string;
+}
+
+export interface LogSource { app: string; dir: string }
+
+const ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) /;
+
+/** One line as s6-log wrote it: `@4000… text`, `2026-…Z text`, or bare text. */
+export function parseLine(app: string, raw: string): LogRecord {
+  if (raw.startsWith('@') && raw.length >= 25 && raw[25] === ' ') {
+    const t = parseTainLabel(raw.slice(0, 25));
+    if (t) {
+      const rest = raw.slice(26);
+      const iso = ISO.exec(rest);
+      return { app, time: taiToUnixMs(t), line: iso ? rest.slice(iso[0].length) : rest };
+    }
+  }
+  const iso = ISO.exec(raw);
+  if (iso) {
+    const ms = Date.parse(iso[1]);
+    if (!Number.isNaN(ms)) return { app, time: ms, line: raw.slice(iso[0].length) };
+  }
+  return { app, time: null, line: raw };
+}
+
+/** The files of a log directory, oldest first. */
+export function logFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const archives = names.filter((n) => /^@[0-9a-f]{24}\.[su]$/.test(n)).sort();
+  return [...archives.map((n) => join(dir, n)), ...(names.includes('current') ? [join(dir, 'current')] : [])];
+}
+
+function readLines(file: string, upTo?: number): string[] {
+  let t: string;
+  try {
+    const b = readFileSync(file);
+    t = (upTo === undefined ? b : b.subarray(0, upTo)).toString('utf8');
+  } catch {
+    return [];
+  }
+  const lines = t.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** Every record of every source, merged by time (stable: unstamped lines keep their place). */
+export function readAll(sources: LogSource[], since?: number, cutoff?: Map<string, number>): LogRecord[] {
+  const all: LogRecord[] = [];
+  for (const s of sources) {
+    let last = 0;
+    for (const f of logFiles(s.dir)) {
+      for (const l of readLines(f, f.endsWith('/current') ? cutoff?.get(s.app) : undefined)) {
+        const r = parseLine(s.app, l);
+        // an unstamped line sorts with the line before it
+        const key = r.time ?? last;
+        last = key;
+        if (since !== undefined && key < since) continue;
+        all.push(Object.assign(r, { _k: key }));
+      }
+    }
+  }
+  return all
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => (a.r as LogRecord & { _k: number })._k - (b.r as LogRecord & { _k: number })._k || a.i - b.i)
+    .map(({ r }) => { delete (r as Partial<LogRecord & { _k: number }>)._k; return r; });
+}
+
+interface Cursor { ino: number; offset: number; partial: string }
+
+/** Reads what was appended to one log directory since the cursor, across a rotation. */
+function readNew(s: LogSource, c: Cursor): LogRecord[] {
+  const cur = join(s.dir, 'current');
+  let st;
+  try {
+    st = statSync(cur);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const drain = (path: string, from: number): number => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return from;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= from) return size < from ? 0 : from;
+      const buf = Buffer.alloc(size - from);
+      const n = readSync(fd, buf, 0, buf.length, from);
+      const text = c.partial + buf.subarray(0, n).toString('utf8');
+      const lines = text.split('\n');
+      c.partial = lines.pop()!;
+      out.push(...lines);
+      return from + n;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  if (st.ino !== c.ino) {
+    // rotated: the old current is now an archive with the same inode; finish it first
+    const old = logFiles(s.dir).find((f) => { try { return statSync(f).ino === c.ino; } catch { return false; } });
+    if (old) drain(old, c.offset);
+    c.ino = st.ino;
+    c.offset = 0;
+  }
+  c.offset = drain(cur, c.offset);
+  return out.map((l) => parseLine(s.app, l));
+}
+
+export interface ReadOptions {
+  /** the last N records (default all) */
+  lines?: number;
+  since?: number;
+  follow?: boolean;
+  /** ms between looks at `current` while following */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The records, oldest first; with `follow`, then every new one as it is written. */
+export async function* readLogs(sources: LogSource[], o: ReadOptions = {}): AsyncGenerator<LogRecord> {
+  // cursors first, so nothing written while the history is read is lost
+  const cursors = new Map<string, Cursor>();
+  for (const s of sources) {
+    try {
+      const st = statSync(join(s.dir, 'current'));
+      cursors.set(s.app, { ino: st.ino, offset: st.size, partial: '' });
+    } catch {
+      cursors.set(s.app, { ino: -1, offset: 0, partial: '' });
+    }
+  }
+  // the history stops where the cursors start
+  let hist = readAll(sources, o.since, new Map([...cursors].map(([a, c]) => [a, c.offset])));
+  if (o.lines !== undefined) hist = o.lines === 0 ? [] : hist.slice(-o.lines);
+  for (const r of hist) yield r;
+  if (!o.follow) return;
+  while (!o.signal?.aborted) {
+    for (const s of sources) for (const r of readNew(s, cursors.get(s.app)!)) yield r;
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 200));
+  }
+}
+
+/** `--since`: an ISO date, or `30s`, `10m`, `2h`, `1d` ago. */
+export function parseSince(s: string, now = Date.now()): number | null {
+  const m = /^(\d+)(s|m|h|d)$/.exec(s);
+  if (m) return now - Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : t;
+}
