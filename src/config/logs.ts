@@ -15,7 +15,13 @@ export interface LogRecord {
 
 export interface LogSource { app: string; dir: string }
 
-const ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) /;
+// s6-log's `T`: `2026-11-29 01:27:04.910871254` (local time) and two spaces; ISO with a T too
+const ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)? {1,2}/;
+
+function isoMs(m: RegExpExecArray): number {
+  const frac = m[3] ? m[3].slice(0, 4) : '';
+  return Date.parse(`${m[1]}T${m[2]}${frac}${m[4] ?? ''}`);
+}
 
 /** One line as s6-log wrote it: `@4000… text`, `2026-…Z text`, or bare text. */
 export function parseLine(app: string, raw: string): LogRecord {
@@ -29,7 +35,7 @@ export function parseLine(app: string, raw: string): LogRecord {
   }
   const iso = ISO.exec(raw);
   if (iso) {
-    const ms = Date.parse(iso[1]);
+    const ms = isoMs(iso);
     if (!Number.isNaN(ms)) return { app, time: ms, line: raw.slice(iso[0].length) };
   }
   return { app, time: null, line: raw };

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { HEXAD_BIN } from '../instance/scripts.js';
 import { shQuote } from '../instance/names.js';
 import { Fatal } from '../s6/diag.js';
+import { lookupUser } from '../instance/user.js';
 import { parseBytes, type AppConfig, type Command, type LogConfig, type RlimitName } from './schema.js';
 
 export const PRELOAD_READY = fileURLToPath(new URL('./preload-ready.js', import.meta.url));
@@ -66,7 +67,11 @@ function prologue(app: AppConfig, base: string): string[] {
 function wrappers(app: AppConfig): string {
   let w = '';
   if (app.nice !== undefined) w += `nice -n ${app.nice} `;
-  if (app.user) w += `setpriv --reuid=${shQuote(app.user)} --regid=${shQuote(app.user)} --init-groups `;
+  if (app.user) {
+    const a = lookupUser(app.user);
+    if (!a) throw new Fatal(100, `app "${app.name}": user: no such user: ${app.user}`);
+    w += `setpriv --reuid=${a.uid} --regid=${a.gid} --init-groups `;
+  }
   return w;
 }
 
