@@ -88,47 +88,55 @@ export function readAll(sources: LogSource[], since?: number, cutoff?: Map<strin
     .map(({ r }) => { delete (r as Partial<LogRecord & { _k: number }>)._k; return r; });
 }
 
-interface Cursor { ino: number; offset: number; partial: string }
+/** How far each file (by inode) of one log directory has been read. */
+interface Cursor { done: Map<number, number>; partial: string }
 
-/** Reads what was appended to one log directory since the cursor, across a rotation. */
-function readNew(s: LogSource, c: Cursor): LogRecord[] {
-  const cur = join(s.dir, 'current');
-  let st;
-  try {
-    st = statSync(cur);
-  } catch {
-    return [];
+/** The files to follow, oldest first: archives, `previous` (being processed), `current`. */
+function followFiles(dir: string): Array<{ path: string; ino: number; size: number }> {
+  const names = logFiles(dir);
+  const prev = join(dir, 'previous');
+  const list = [...names.filter((f) => !f.endsWith('/current')), prev, join(dir, 'current')];
+  const out: Array<{ path: string; ino: number; size: number }> = [];
+  for (const path of list) {
+    try {
+      const st = statSync(path);
+      if (!out.some((o) => o.ino === st.ino)) out.push({ path, ino: st.ino, size: st.size });
+    } catch { /* not there */ }
   }
+  return out;
+}
+
+function startCursor(s: LogSource): Cursor {
+  return { done: new Map(followFiles(s.dir).map((f) => [f.ino, f.size])), partial: '' };
+}
+
+/** Reads what was appended to one log directory since the cursor, whatever was rotated
+ * (renamed files are known by inode, so nothing is read twice or skipped). */
+function readNew(s: LogSource, c: Cursor): LogRecord[] {
   const out: string[] = [];
-  const drain = (path: string, from: number): number => {
+  const seen = new Set<number>();
+  for (const f of followFiles(s.dir)) {
+    seen.add(f.ino);
+    const from = c.done.get(f.ino) ?? 0;
+    if (f.size <= from) continue;
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(f.path, 'r');
     } catch {
-      return from;
+      continue;
     }
     try {
-      const size = fstatSync(fd).size;
-      if (size <= from) return size < from ? 0 : from;
-      const buf = Buffer.alloc(size - from);
+      const buf = Buffer.alloc(f.size - from);
       const n = readSync(fd, buf, 0, buf.length, from);
-      const text = c.partial + buf.subarray(0, n).toString('utf8');
-      const lines = text.split('\n');
+      const lines = (c.partial + buf.subarray(0, n).toString('utf8')).split('\n');
       c.partial = lines.pop()!;
       out.push(...lines);
-      return from + n;
+      c.done.set(f.ino, from + n);
     } finally {
       closeSync(fd);
     }
-  };
-  if (st.ino !== c.ino) {
-    // rotated: the old current is now an archive with the same inode; finish it first
-    const old = logFiles(s.dir).find((f) => { try { return statSync(f).ino === c.ino; } catch { return false; } });
-    if (old) drain(old, c.offset);
-    c.ino = st.ino;
-    c.offset = 0;
   }
-  c.offset = drain(cur, c.offset);
+  for (const ino of [...c.done.keys()]) if (!seen.has(ino)) c.done.delete(ino);
   return out.map((l) => parseLine(s.app, l));
 }
 
@@ -145,17 +153,15 @@ export interface ReadOptions {
 /** The records, oldest first; with `follow`, then every new one as it is written. */
 export async function* readLogs(sources: LogSource[], o: ReadOptions = {}): AsyncGenerator<LogRecord> {
   // cursors first, so nothing written while the history is read is lost
-  const cursors = new Map<string, Cursor>();
+  const cursors = new Map<string, Cursor>(sources.map((s) => [s.app, startCursor(s)]));
+  const cutoff = new Map<string, number>();
   for (const s of sources) {
     try {
-      const st = statSync(join(s.dir, 'current'));
-      cursors.set(s.app, { ino: st.ino, offset: st.size, partial: '' });
-    } catch {
-      cursors.set(s.app, { ino: -1, offset: 0, partial: '' });
-    }
+      cutoff.set(s.app, cursors.get(s.app)!.done.get(statSync(join(s.dir, 'current')).ino) ?? 0);
+    } catch { cutoff.set(s.app, 0); }
   }
   // the history stops where the cursors start
-  let hist = readAll(sources, o.since, new Map([...cursors].map(([a, c]) => [a, c.offset])));
+  let hist = readAll(sources, o.since, cutoff);
   if (o.lines !== undefined) hist = o.lines === 0 ? [] : hist.slice(-o.lines);
   for (const r of hist) yield r;
   if (!o.follow) return;
