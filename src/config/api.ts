@@ -113,13 +113,18 @@ export async function* events(o: ConfigOptions & { apps?: string[]; signal?: Abo
   const listeners = names.map((n) => {
     const ev = join(p.scan, n, 'event');
     try { makeFifodir(ev, process.getegid!(), false); } catch { /* exists */ }
-    return new FifodirListener(ev, (bytes) => {
+    const l = new FifodirListener(ev, (bytes) => {
       for (const c of bytes) queue.push({ service: n, event: c, time: Date.now() });
       const w = wake;
       wake = null;
       w?.();
     });
+    // an iterator being awaited keeps the process alive
+    l.ref(true);
+    return l;
   });
+  // a pending iterator keeps the process alive, as a pending promise of I/O would
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const onAbort = (): void => { const w = wake; wake = null; w?.(); };
   o.signal?.addEventListener('abort', onAbort);
   try {
@@ -128,6 +133,7 @@ export async function* events(o: ConfigOptions & { apps?: string[]; signal?: Abo
       await new Promise<void>((r) => { wake = r; });
     }
   } finally {
+    clearInterval(keepAlive);
     o.signal?.removeEventListener('abort', onAbort);
     for (const l of listeners) l.close();
   }
