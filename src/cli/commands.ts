@@ -51,6 +51,7 @@ export const COMMANDS: Record<string, CommandInfo> = {
   logs: { module: 'logs', links: [], summary: 'the apps\' logs merged in time order (-f follows)' },
   ls: { module: 'ls', links: [], summary: 'the config\'s services with CPU and memory' },
   'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
+  'app-watch': { module: 'app-watch', links: [], summary: '(internal) watch, cron and memory cap of an app' },
   'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },
 };
 

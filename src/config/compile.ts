@@ -106,8 +106,10 @@ function writeApp(app: AppConfig, src: string, base: string, paths: StatePaths):
       watch: app.watch ? normaliseWatch(app.watch, resolve(base, app.cwd ?? '.')) : null, cron: app.cron ?? null,
       maxMemory: memoryLimit(app), reloadSock: out.einhornSock,
     };
-    write(join(w, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
-    write(join(w, 'run'), `#!/bin/sh\nexec 2>&1\nexec ${hexadCmd('app-watch', 'spec.json')}\n`, true);
+    // s6-rc copies data/ into the service directory (other unknown files are not)
+    mkdirSync(join(w, 'data'));
+    write(join(w, 'data', 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
+    write(join(w, 'run'), `#!/bin/sh\nexec 2>&1\nexec ${hexadCmd('app-watch', 'data/spec.json')}\n`, true);
     out.services.push(watcherName(app.name));
   }
   return out;
