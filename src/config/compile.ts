@@ -100,7 +100,8 @@ function writeApp(app: AppConfig, src: string, base: string, paths: StatePaths):
     const w = join(src, watcherName(app.name));
     mkdirSync(w);
     write(join(w, 'type'), 'longrun\n');
-    write(join(w, 'dependencies'), `${app.name}\n`);
+    // a oneshot's watcher reruns it through rc (down, up): it must not depend on it
+    if (!app.oneshot) write(join(w, 'dependencies'), `${app.name}\n`);
     const spec = {
       app: app.name, kind: out.kind, cwd: resolve(base, app.cwd ?? '.'), scan: paths.scan, live: paths.live,
       watch: app.watch ? normaliseWatch(app.watch, resolve(base, app.cwd ?? '.')) : null, cron: app.cron ?? null,
