@@ -51,6 +51,7 @@ export const COMMANDS: Record<string, CommandInfo> = {
   logs: { module: 'logs', links: [], summary: 'the apps\' logs merged in time order (-f follows)' },
   ls: { module: 'ls', links: [], summary: 'the config\'s services with CPU and memory' },
   import: { module: 'import', links: [], summary: 'import a PM2 ecosystem file as a hexad config' },
+  startup: { module: 'startup', links: [], summary: 'a systemd, OpenRC or s6 unit that runs hexad up at boot' },
   'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
   'app-watch': { module: 'app-watch', links: [], summary: '(internal) watch, cron and memory cap of an app' },
   'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },
