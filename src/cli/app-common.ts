@@ -29,3 +29,12 @@ export function checkNames(ctx: AppContext, names: string[]): void {
   const known = new Set(ctx.lc.config.apps.map((a) => a.name));
   for (const n of names) if (!known.has(n)) throw new Fatal(100, `no app named ${n} in ${ctx.lc.file}`);
 }
+
+/** Writes to stdout and resolves once written: the entry exits right after a command returns,
+ * which would cut a large output to a pipe at 64 KiB. */
+export function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (!text) return resolve();
+    process.stdout.write(text, () => resolve());
+  });
+}

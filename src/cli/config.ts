@@ -5,6 +5,7 @@ import { getopt, UsageError } from './getopt.js';
 import { loadConfig } from '../config/load.js';
 import { compileConfig } from '../config/compile.js';
 import { rmrf } from '../s6/tree.js';
+import { writeOut } from './app-common.js';
 
 export const usage = 'check|print [ -c configfile ] [ --json ]';
 
@@ -32,9 +33,9 @@ export default async function main(args: string[]): Promise<number> {
     if (sub === 'check') {
       process.stdout.write(`${lc.file}: ok, ${lc.config.apps.length} app${lc.config.apps.length === 1 ? '' : 's'}\n`);
     } else if (json) {
-      process.stdout.write(JSON.stringify({ config: lc.config, compiled, sources: Object.fromEntries(readTree(join(dir, 'src'))) }, null, 2) + '\n');
+      await writeOut(JSON.stringify({ config: lc.config, compiled, sources: Object.fromEntries(readTree(join(dir, 'src'))) }, null, 2) + '\n');
     } else {
-      process.stdout.write(readTree(join(dir, 'src')).map(([p, t]) => `==> ${p} <==\n${t}${t.endsWith('\n') ? '' : '\n'}`).join('\n'));
+      await writeOut(readTree(join(dir, 'src')).map(([p, t]) => `==> ${p} <==\n${t}${t.endsWith('\n') ? '' : '\n'}`).join('\n'));
     }
   } finally {
     rmrf(dir);

@@ -1,7 +1,7 @@
 // hexad logs [-c FILE] [-f] [-n N] [--since T] [--json] [APP…]: the apps' logs merged in time
 // order, archives included, local times, one colour per app.
 import { getopt, parseUint, UsageError } from './getopt.js';
-import { appContext, checkNames } from './app-common.js';
+import { appContext, checkNames, writeOut } from './app-common.js';
 import { Fatal } from '../s6/diag.js';
 import { parseSince, readLogs, type LogRecord, type LogSource } from '../config/logs.js';
 import { logSources } from '../config/api-helpers.js';
@@ -48,10 +48,10 @@ export default async function main(args: string[]): Promise<number> {
   for await (const r of readLogs(sources, { lines, since, follow, signal: ac.signal })) {
     buf += fmt(r);
     if (buf.length > 65536 || follow) {
-      process.stdout.write(buf);
+      await writeOut(buf);
       buf = '';
     }
   }
-  process.stdout.write(buf);
+  await writeOut(buf);
   return 0;
 }

@@ -1,7 +1,7 @@
 // hexad ls [-c FILE] [--json]: the config's services with state, readiness, CPU and memory.
 // Without a config file here (and no -c) it is `hexad status` of the given directory.
 import { getopt, UsageError } from './getopt.js';
-import { appContext } from './app-common.js';
+import { appContext, writeOut } from './app-common.js';
 import { configOverview } from '../config/overview.js';
 import { renderTable } from '../status/render.js';
 import { findConfig } from '../config/load.js';
@@ -22,6 +22,6 @@ export default async function main(args: string[]): Promise<number> {
   const colour = opts.some(([o]) => o === 'color') || (!opts.some(([o]) => o === 'no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
   const ctx = await appContext(file);
   const o = await configOverview(ctx.paths);
-  process.stdout.write(json ? JSON.stringify(o, null, 2) + '\n' : renderTable(o, colour));
+  await writeOut(json ? JSON.stringify(o, null, 2) + '\n' : renderTable(o, colour));
   return 0;
 }

@@ -26,6 +26,6 @@ export default async function main(args: string[]): Promise<number> {
     throw fatalSys(111, `read ${dir}`, e);
   }
   await addUsage(overview);
-  process.stdout.write(json ? JSON.stringify(overview, null, 2) + '\n' : renderTable(overview, colour));
+  await new Promise<void>((r) => process.stdout.write(json ? JSON.stringify(overview, null, 2) + '\n' : renderTable(overview, colour), () => r()));
   return 0;
 }
