@@ -14,7 +14,7 @@ function markFailed(list: ServiceView[]): void {
   }
 }
 
-export async function configOverview(p: StatePaths, sampleMs = 150): Promise<Overview> {
+export async function configOverview(p: StatePaths, sampleMs = 100): Promise<Overview> {
   if (!existsSync(p.scan)) return { schema: SCHEMA, scandir: p.scan, scanner: { running: false }, services: [], rc: [] };
   const o = scanOverview(p.scan);
   markFailed(o.services);

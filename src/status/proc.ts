@@ -1,5 +1,5 @@
 // CPU % and memory per service, read from /proc at request time: two reads of every process's
-// stat ~150 ms apart, each service charged for its process and all its descendants. Nothing
+// stat ~100 ms apart, each service charged for its process and all its descendants. Nothing
 // polls when nobody asks.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Overview, ServiceView } from './collect.js';
@@ -49,7 +49,7 @@ export function treeOf(pid: number, procs: Map<number, ProcSample>): number[] {
 export interface Usage { cpu: number; memory: number; pids: number }
 
 /** Usage of each root pid's tree between two samples `ms` apart. */
-export async function usageOf(pids: number[], ms = 150): Promise<Map<number, Usage>> {
+export async function usageOf(pids: number[], ms = 100): Promise<Map<number, Usage>> {
   const a = sampleProcs();
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, ms));
@@ -83,7 +83,7 @@ function views(o: Overview): ServiceView[] {
 }
 
 /** Adds `cpu` (percent of one core) and `memory` (bytes of RSS) to every row with a pid. */
-export async function addUsage(o: Overview, ms = 150): Promise<Overview> {
+export async function addUsage(o: Overview, ms = 100): Promise<Overview> {
   const all = views(o);
   const usage = await usageOf(all.filter((v) => v.pid).map((v) => v.pid!), ms);
   for (const v of all) {
