@@ -44,6 +44,21 @@ export const COMMANDS: Record<string, CommandInfo> = {
   probe: { module: 'probe', links: [], summary: 'exec probe for an orchestrator: ready [service...] | live' },
   'with-contenv': { module: 'with-contenv', links: ['with-contenv'], summary: 'run a program with the container environment' },
   links: { module: 'links', links: [], summary: 'create links named after the s6 and einhorn tools' },
+  config: { module: 'config', links: [], summary: 'check or print the app config (hexad.config.*)' },
+  up: { module: 'up', links: [], summary: 'compile the app config and bring its apps up' },
+  down: { module: 'down', links: [], summary: 'bring every app of the config down' },
+  start: { module: 'start', links: [], summary: 'start apps of the config by name' },
+  stop: { module: 'stop', links: [], summary: 'stop apps of the config by name' },
+  restart: { module: 'restart', links: [], summary: 'restart apps by name (clears failed)' },
+  reload: { module: 'reload', links: [], summary: 'reload apps by name (einhorn upgrade for socket apps)' },
+  scale: { module: 'scale', links: [], summary: 'set the instance count of an app' },
+  logs: { module: 'logs', links: [], summary: 'the apps\' logs merged in time order (-f follows)' },
+  ls: { module: 'ls', links: [], summary: 'the config\'s services with CPU and memory' },
+  import: { module: 'import', links: [], summary: 'import a PM2 ecosystem file as a hexad config' },
+  startup: { module: 'startup', links: [], summary: 'a systemd, OpenRC or s6 unit that runs hexad up at boot' },
+  'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
+  'app-watch': { module: 'app-watch', links: [], summary: '(internal) watch, cron and memory cap of an app' },
+  'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },
 };
 
 const BY_LINK = new Map<string, string>();

@@ -4,10 +4,11 @@ import { getopt, UsageError } from './getopt.js';
 import { Fatal, fatalSys } from '../s6/diag.js';
 import { dirKind, scanOverview, singleOverview, type Overview } from '../status/collect.js';
 import { renderTable } from '../status/render.js';
+import { addUsage } from '../status/proc.js';
 
 export const usage = '[ --json ] [ --color | --no-color ] [ scandir | servicedir ]';
 
-export default function main(args: string[]): number {
+export default async function main(args: string[]): Promise<number> {
   const { opts, rest } = getopt(args, '', [
     { name: 'json', arg: false }, { name: 'color', arg: false }, { name: 'no-color', arg: false },
   ]);
@@ -33,6 +34,7 @@ export default function main(args: string[]): number {
   } catch (e) {
     throw fatalSys(111, `read ${dir}`, e);
   }
-  process.stdout.write(json ? JSON.stringify(overview, null, 2) + '\n' : renderTable(overview, colour));
+  await addUsage(overview);
+  await new Promise<void>((r) => process.stdout.write(json ? JSON.stringify(overview, null, 2) + '\n' : renderTable(overview, colour), () => r()));
   return 0;
 }

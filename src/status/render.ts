@@ -1,6 +1,7 @@
 // The human table of `hexad status`: one line per service, loggers and nested services
 // indented under their service, colour only on a terminal.
 import type { Overview, RcMark, ServiceView } from './collect.js';
+import { formatBytes } from './proc.js';
 
 const COLOURS = { green: 32, red: 31, yellow: 33, dim: 2 } as const;
 type Colour = keyof typeof COLOURS;
@@ -23,48 +24,52 @@ function stateColour(v: ServiceView): Colour {
 
 const HEADER = ['SERVICE', 'STATE', 'PID', 'FOR', 'READY', 'LAST EXIT', 'DEATHS', 'NORMALLY', 'WANT', 'LOGGER'];
 
-function row(v: ServiceView, indent: string): { cells: string[]; colour: Colour } {
+function row(v: ServiceView, indent: string, usage: boolean): { cells: string[]; colour: Colour } {
   const last = v.lastExit ? ('code' in v.lastExit ? `exit ${v.lastExit.code}` : v.lastExit.signal) : '-';
-  const state = v.state === 'up' && v.paused ? 'paused' : v.state;
+  const state = v.failed === true ? 'failed' : v.state === 'up' && v.paused ? 'paused' : v.state;
   const logger = v.logger ? (v.logger.state === 'up' ? 'up' : v.logger.state) : '-';
   const rc = v.rc as RcMark | undefined;
   const extra = rc ? ` (rc: ${rc.state})` : '';
   return {
     cells: [indent + v.name + extra, state, v.pid === null ? '-' : String(v.pid), duration(v.seconds),
       v.state === 'up' && v.readiness ? (v.ready ? 'yes' : 'no') : '-', last, String(v.deaths), v.normallyUp ? 'up' : 'down',
-      v.wantUp ? 'up' : 'down', logger],
-    colour: stateColour(v),
+      v.wantUp ? 'up' : 'down', logger,
+      ...(usage ? [typeof v.cpu === 'number' ? `${v.cpu.toFixed(1)}%` : '-', formatBytes(v.memory as number | null)] : [])],
+    colour: v.failed === true ? 'red' : stateColour(v),
   };
 }
 
 /** An einhorn worker under its master: STATE is acked, starting or stopping; READY is its ACK. */
-function workerRow(w: NonNullable<ServiceView['workers']>[number], indent: string): { cells: string[]; colour: Colour } {
+function workerRow(w: NonNullable<ServiceView['workers']>[number], indent: string, usage: boolean): { cells: string[]; colour: Colour } {
   const state = w.stopping ? 'stopping' : w.acked ? 'acked' : 'starting';
   const seconds = Math.max(0, Math.floor((Date.now() - w.since) / 1000));
   return {
-    cells: [`${indent}worker ${w.index} (v${w.version})`, state, String(w.pid), duration(seconds), w.acked ? 'yes' : 'no', '-', '-', '-', '-', '-'],
+    cells: [`${indent}worker ${w.index} (v${w.version})`, state, String(w.pid), duration(seconds), w.acked ? 'yes' : 'no', '-', '-', '-', '-', '-', ...(usage ? ['-', '-'] : [])],
     colour: w.stopping ? 'yellow' : w.acked ? 'green' : 'dim',
   };
 }
 
-function rows(services: ServiceView[], indent = ''): Array<{ cells: string[]; colour: Colour }> {
+function rows(services: ServiceView[], usage: boolean, indent = ''): Array<{ cells: string[]; colour: Colour }> {
   const out: Array<{ cells: string[]; colour: Colour }> = [];
   for (const v of services) {
-    out.push(row(v, indent));
-    if (v.logger) out.push(row(v.logger, indent + '  '));
-    if (v.instances?.length) out.push(...rows(v.instances, indent + '  '));
-    for (const w of v.workers ?? []) out.push(workerRow(w, indent + '  '));
+    out.push(row(v, indent, usage));
+    if (v.logger) out.push(row(v.logger, indent + '  ', usage));
+    if (v.instances?.length) out.push(...rows(v.instances, usage, indent + '  '));
+    for (const w of v.workers ?? []) out.push(workerRow(w, indent + '  ', usage));
   }
   return out;
 }
 
 export function renderTable(o: Overview, colour: boolean): string {
-  const body = rows(o.services);
-  const all = [HEADER, ...body.map((r) => r.cells)];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  // CPU and memory columns when the overview was sampled (status/proc.ts)
+  const usage = o.services.some((v) => 'cpu' in v);
+  const header = usage ? [...HEADER, 'CPU', 'MEM'] : HEADER;
+  const body = rows(o.services, usage);
+  const all = [header, ...body.map((r) => r.cells)];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   const paint = (s: string, c: Colour): string => (colour ? `\x1b[${COLOURS[c]}m${s}\x1b[0m` : s);
-  const lines = [paint(fmt(HEADER), 'dim'), ...body.map((r) => paint(fmt(r.cells), r.colour))];
+  const lines = [paint(fmt(header), 'dim'), ...body.map((r) => paint(fmt(r.cells), r.colour))];
   const head = `${o.scandir}: ${o.scanner.running ? 'scanner running' : 'no scanner running'}, ${o.services.length} service${o.services.length === 1 ? '' : 's'}`;
   return `${head}\n${lines.join('\n')}\n${renderNotes(o.services)}${o.rc.map((l) => renderRc(l, colour)).join('')}`;
 }

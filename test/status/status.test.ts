@@ -26,14 +26,16 @@ test('hexad status: one row per service, loggers nested, --json with the documen
   assert.equal(table.code, 0);
   const lines = table.stdout.split('\n');
   assert.match(lines[0], /scan: scanner running, 4 services$/);
-  assert.match(lines[1], /^SERVICE\s+STATE\s+PID\s+FOR\s+READY\s+LAST EXIT\s+DEATHS\s+NORMALLY\s+WANT\s+LOGGER$/);
+  assert.match(lines[1], /^SERVICE\s+STATE\s+PID\s+FOR\s+READY\s+LAST EXIT\s+DEATHS\s+NORMALLY\s+WANT\s+LOGGER\s+CPU\s+MEM$/);
   const row = (name: string) => lines.find((l) => l.trimStart().startsWith(name + ' '))!.trim().split(/\s{2,}/);
   assert.deepEqual(row('web').slice(0, 2), ['web', 'up']);
   assert.equal(row('web')[4], 'yes');
   assert.equal(row('crash')[5], 'exit 3');
   assert.deepEqual(row('idle').slice(0, 2), ['idle', 'down']);
   assert.equal(row('idle')[7], 'down');
-  assert.equal(row('logged').at(-1), 'up');
+  assert.equal(row('logged')[9], 'up');
+  assert.match(row('web')[10], /^\d+\.\d%$/);
+  assert.match(row('web')[11], /^[\d.]+[KMG]$/);
   assert.ok(lines.some((l) => /^  logged\/log\s+up/.test(l)));
   assert.doesNotMatch(table.stdout, /\x1b\[/, 'no colour when not a terminal');
   assert.match(hexad(['status', '--color', sc]).stdout, /\x1b\[32m/);
