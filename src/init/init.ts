@@ -21,7 +21,12 @@ import { finalExitCode, stage3 } from './shutdown.js';
 import { installLegacyServices, lookPath, runScripts, type ScriptContext } from './stages.js';
 import { startCatchAllLogger, type CatchAll } from './catch-all.js';
 
-export interface InitOptions { root: string; cmd: string[] }
+export interface InitOptions {
+  root: string;
+  cmd: string[];
+  /** serve metrics, the status API and the dashboard from the init process (src/http) */
+  http?: { address: string; tokenFile?: string };
+}
 
 /** Signals that start stage 3: s6-linux-init's halt (USR1), poweroff (USR2, PWR), reboot
  * (TERM, INT: ctrl-alt-del) all end a container; QUIT too. HUP makes the scanner rescan. */
@@ -121,7 +126,7 @@ export class ContainerInit {
     }
     this.tools = { env: treeEnv, stdio: [0, 1, 2], verbosity: s.verbosity };
     this.scripts = { env: treeEnv, stdio: [0, 1, 2], cwd: l.root, info: this.info, warn: this.warn };
-    this.startScanner();
+    await this.startScanner();
     const ok = await this.stage2();
     if (this.stopping) return this.stopping;
     if (!ok) return this.shutdown();
@@ -134,7 +139,7 @@ export class ContainerInit {
     return this.runCmd();
   }
 
-  private startScanner(): void {
+  private async startScanner(): Promise<void> {
     const l = this.layout;
     try {
       process.chdir(l.scanDir);
@@ -144,6 +149,11 @@ export class ContainerInit {
     let stopped!: () => void;
     this.scannerStopped = new Promise<void>((r) => { stopped = r; });
     this.scanner = new Scanner({ prog: 'hexad supervise', warn: this.warn, maxServices: 1000, rescanMs: 0, onStopped: () => stopped() });
+    if (this.opts.http) {
+      // loaded only when asked, and listening before any service starts (an address in use stops init here)
+      const { startHttpServer } = await import('../http/server.js');
+      await startHttpServer(this.scanner, { ...this.opts.http, scandir: l.scanDir });
+    }
     this.scanner.init();
     this.scanner.start();
   }

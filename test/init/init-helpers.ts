@@ -33,8 +33,8 @@ export interface InitRun { child: ChildProcess; done: Promise<{ code: number | n
 
 /** `hexad init --root ROOT -- CMD…` as PID 1 under unshare (or, with `pid1: false`, as a
  * subreaper in this namespace). */
-export function startInit(root: string, cmd: string[], env: Record<string, string> = {}, opts: { pid1?: boolean } = {}): InitRun {
-  const args = [process.execPath, HEXAD, 'init', '--root', root, ...(cmd.length ? ['--', ...cmd] : [])];
+export function startInit(root: string, cmd: string[], env: Record<string, string> = {}, opts: { pid1?: boolean; args?: string[] } = {}): InitRun {
+  const args = [process.execPath, HEXAD, 'init', '--root', root, ...(opts.args ?? []), ...(cmd.length ? ['--', ...cmd] : [])];
   const full = { PATH: process.env.PATH!, HOME: '/root', ...env };
   const child = opts.pid1 === false
     ? spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: full })
@@ -55,7 +55,7 @@ export function startInit(root: string, cmd: string[], env: Record<string, strin
   return { child, done, stderr: () => stderr };
 }
 
-export async function runInit(root: string, cmd: string[], env: Record<string, string> = {}, opts: { pid1?: boolean } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+export async function runInit(root: string, cmd: string[], env: Record<string, string> = {}, opts: { pid1?: boolean; args?: string[] } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return startInit(root, cmd, env, opts).done;
 }
 

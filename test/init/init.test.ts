@@ -3,6 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import { hexad, rmrf, tmp, until } from '../helpers.js';
 import { canUnshare, nsInitPid, runInit, startInit, trace, writeTree } from './init-helpers.js';
 
@@ -139,4 +140,30 @@ test('as a subreaper (not PID 1): nothing is left running after exit', { skip: p
   const r = await run.done;
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!existsSync(`/proc/${escapee}`) || readFileSync(`/proc/${escapee}/stat`, 'latin1').includes(') Z'), 'the TERM-ignoring escapee was killed');
+});
+
+test('--http: init serves the metrics and status of its tree; a malformed address stops it before anything runs', { skip }, async () => {
+  const root = newRoot(FULL);
+  const sock = join(root, 'http.sock');
+  const run = startInit(root, [], {}, { args: ['--http', sock] });
+  await until('stage 2 over', () => existsSync(join(root, 'run/s6/hexad-init')) && readFileSync(join(root, 'run/s6/hexad-init'), 'utf8').includes('running'), 60_000);
+  const get = (path: string): Promise<string> => new Promise((res, rej) => {
+    httpGet({ socketPath: sock, path }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (d) => { body += d; });
+      r.on('end', () => res(body));
+    }).on('error', rej);
+  });
+  assert.match(await get('/metrics'), /^hexad_service_up\{service="legacy"[^}]*\} 1$/m);
+  const status = JSON.parse(await get('/api/status')) as { services: Array<{ name: string }> };
+  assert.ok(status.services.some((s) => s.name === 'legacy'), JSON.stringify(status.services.map((s) => s.name)));
+  process.kill(nsInitPid(run.child.pid!), 'SIGTERM');
+  assert.equal((await run.done).code, 0);
+
+  const bad = newRoot(FULL);
+  const r = await runInit(bad, [], {}, { args: ['--http', 'nohost:99999'] });
+  assert.equal(r.code, 100, r.stderr);
+  assert.match(r.stderr, /^hexad init: fatal: invalid --http address/m);
+  assert.deepEqual(trace(bad), []);
 });
