@@ -65,6 +65,8 @@ await Promise.all(modules.map((m) => build({
   target: 'node20',
   outfile: join(out, `${m}.cjs`),
   plugins: [lazyMain, realMeta],
+  // esbuild's own API refuses to be bundled (config files in TypeScript are compiled with it)
+  external: ['esbuild'],
   logLevel: 'error',
   legalComments: 'none',
 })));

@@ -9,6 +9,7 @@ import { readStatus, wstatExitCode, wstatSignal, wstatSignaled } from '../s6/sta
 import { taiNow, secondsSince } from '../s6/tai.js';
 import type { HubEvent, ServiceHub } from './hub.js';
 import { procUsage } from './proc.js';
+import { readWorkersFile } from '../einhorn/in-tree.js';
 
 /** What an in-process logger exposes for the metrics (loggers moved into the scanner keep
  * these counts; a logger running as its own process has none to give). */
@@ -37,6 +38,7 @@ export class Metrics {
   private readonly rcUp; private readonly logBytes; private readonly logLines; private readonly logDropped;
   private readonly scannerCpu; private readonly scannerRss; private readonly scannerHeap; private readonly scannerStart;
   private readonly supervisors; private readonly sseClients;
+  private readonly ehWorkers; private readonly ehAcked; private readonly ehVersion;
   private readonly unlisten: () => void;
 
   constructor(private readonly hub: ServiceHub, private readonly loggers: LoggerCounterSource | null, private readonly sseCount: () => number = () => 0) {
@@ -71,6 +73,10 @@ export class Metrics {
     this.scannerStart = g('hexad_scanner_start_time_seconds', 'unix time the scanner process started', []);
     this.supervisors = g('hexad_scanner_supervisors', 'supervisors running in the scanner (services and loggers)', []);
     this.sseClients = g('hexad_http_event_clients', 'clients connected to /api/events', []);
+    // an einhorn master run as a service publishes its workers in supervise/hexad-einhorn.json
+    this.ehWorkers = g('hexad_einhorn_workers', 'workers of an einhorn master service (any version, stopping included)');
+    this.ehAcked = g('hexad_einhorn_workers_acked', 'workers of the current version that have ACKed');
+    this.ehVersion = g('hexad_einhorn_version', 'the master\'s current version: the number of upgrades since it started');
     this.scannerStart.set(Math.round(Date.now() / 1000 - process.uptime()));
     this.unlisten = hub.listen((e) => this.onEvent(e));
   }
@@ -122,7 +128,10 @@ export class Metrics {
         } else this.lastSignal.set(l, lastExit.signum);
       }
       this.uptime.set(l, up ? secondsSince(s.stamp, now) : 0);
-      if (up) this.usage(l, s.pid);
+      if (up) {
+        this.usage(l, s.pid);
+        if (kind === 'longrun') this.einhorn(l, sup.dir, s.pid);
+      }
       if (kind === 'longrun' && this.hub.instanced(name)) this.instances(service, join(sup.dir, 'instance'), now);
     });
     this.rc();
@@ -149,6 +158,14 @@ export class Metrics {
     if (!u) return;
     this.cpu.inc(l, u.cpuSeconds);
     this.rss.set(l, u.rssBytes);
+  }
+
+  private einhorn(l: Labels, dir: string, pid: number): void {
+    const doc = readWorkersFile(dir, pid);
+    if (!doc) return;
+    this.ehWorkers.set(l, doc.workers.length);
+    this.ehAcked.set(l, doc.workers.filter((w) => w.acked && w.version === doc.version && !w.stopping).length);
+    this.ehVersion.set(l, doc.version);
   }
 
   /** An instanced service's instances run under a nested scanner (another process): their

@@ -2,6 +2,7 @@
 // `hexad status` (table and JSON), and a kill -9 of the master never shows a dead master's workers.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readStatus } from '../../src/s6/status.js';
@@ -10,6 +11,17 @@ import { serviceUp, svscan } from '../svscan/scan-helpers.js';
 import { children, writeWorker } from './fixture.js';
 
 interface Row { name: string; pid: number | null; ready: boolean; workers?: { pid: number; acked: boolean; version: number; index: number }[] }
+
+function scrape(socketPath: string): Promise<string> {
+  return new Promise((res, rej) => {
+    httpGet({ socketPath, path: '/metrics' }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (d) => { body += d; });
+      r.on('end', () => res(body));
+    }).on('error', rej);
+  });
+}
 
 function web(sc: string): Row {
   const o = JSON.parse(hexad(['status', '--json', sc]).stdout) as { services: Row[] };
@@ -28,7 +40,8 @@ test('supervised master: readiness once the workers ACK, workers under it in hex
     run: `EINHORN_TEST_MANUAL=1 exec ${JSON.stringify(process.execPath)} ${JSON.stringify(HEXAD)} einhorn -d ${sock} -e ${work}/pid -f ${work}/lock -b 127.0.0.1:0,r -n 2 -m manual -- ${work}/run`,
     'notification-fd': '3',
   });
-  await svscan(t, sc);
+  const metricsSock = join(root, 'http.sock');
+  await svscan(t, sc, ['--http', metricsSock]);
   const master = await serviceUp(join(sc, 'web'));
   const first = await until('2 workers', async () => {
     const k = await children(sock).catch(() => []);
@@ -48,6 +61,10 @@ test('supervised master: readiness once the workers ACK, workers under it in hex
   });
   assert.equal(row!.pid, master);
   assert.deepEqual(row!.workers!.map((w) => w.pid).sort(), first!.map((c) => c.pid).sort());
+  const metrics = await scrape(metricsSock);
+  assert.match(metrics, /^hexad_einhorn_workers\{service="web"[^}]*\} 2$/m);
+  assert.match(metrics, /^hexad_einhorn_workers_acked\{service="web"[^}]*\} 2$/m);
+  assert.match(metrics, /^hexad_einhorn_version\{service="web"[^}]*\} 0$/m);
   const table = hexad(['status', sc]).stdout;
   assert.match(table, /^ {2}worker 0 \(v0\)\s+acked\s+\d+/m);
   assert.match(table, /^ {2}worker 1 \(v0\)\s+acked\s+\d+/m);
