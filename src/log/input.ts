@@ -1,4 +1,5 @@
-// Reading the logger's stdin in large chunks into one reused buffer (no allocation per read),
+// Reading the logger's stdin in chunks of 8191 bytes as s6-log does (each chunk's lines are
+// written, and a rotation considered, before the next read) into one reused buffer (no allocation per read),
 // with pause/resume for -b and a byte-at-a-time mode for the last line after SIGTERM, so that
 // nothing past that line is taken from the pipe.
 import { fstatSync, readSync } from 'node:fs';
@@ -21,11 +22,13 @@ export class Input {
   private paused = false;
   private done = false;
   private scheduled = false;
+  private readonly stream: boolean;
 
-  constructor(private readonly fd: number, private readonly h: InputHandlers, chunkSize = 1 << 17) {
+  constructor(private readonly fd: number, private readonly h: InputHandlers, chunkSize = 8191) {
     this.big = Buffer.allocUnsafe(chunkSize);
     const st = fstatSync(fd);
-    if (st.isFIFO() || st.isSocket() || isatty(fd)) this.sock = this.openSocket(fd, this.big);
+    this.stream = st.isFIFO() || st.isSocket() || isatty(fd);
+    if (this.stream) this.sock = this.openSocket(fd, this.big);
     else this.schedule(); // a regular file or a device: reads do not block
   }
 
@@ -102,6 +105,11 @@ export class Input {
     this.paused = false;
     if (this.sock) this.sock.resume();
     else this.schedule();
+  }
+
+  /** A pipe, socket or terminal: what is read is gone from it (a regular file keeps it). */
+  get isStream(): boolean {
+    return this.stream;
   }
 
   get isPaused(): boolean {
