@@ -21,6 +21,22 @@ const enum Rot {
   RunProcessor, WaitProcessor, SyncProcessed, SyncNewstate, UnlinkPrevious, RenameState, FinishProcessed,
 }
 
+const ROT_NAMES = [
+  'Writable', 'Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'FinishPrevious',
+  'RunProcessor', 'WaitProcessor', 'SyncProcessed', 'SyncNewstate', 'UnlinkPrevious', 'RenameState', 'FinishProcessed',
+];
+
+/** Test-only: HEXAD_LOG_TEST_HOLD=STEP freezes the logger (for good) when a rotation is
+ * about to run STEP, after saying so on stderr, so that a test can SIGKILL it right there. */
+let holdAt = process.env.HEXAD_LOG_TEST_HOLD ?? '';
+
+function maybeHold(step: Rot): void {
+  if (!holdAt || ROT_NAMES[step] !== holdAt) return;
+  holdAt = '';
+  writeSync(2, `hexad log: test: held before ${ROT_NAMES[step]}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 interface Segment {
   buf: Buffer;
   off: number;
@@ -157,6 +173,13 @@ export class Logdir implements LineSink {
       throw fatal(`fd_chmod ${this.path('current')}`, e);
     }
     this.b = size;
+    // s6-log rotates a `current` already over s before writing to it: here, before reading
+    // anything, so that no line waits in memory meanwhile
+    if (this.b >= this.spec.size) {
+      this.rotations++;
+      this.rstate = Rot.Start;
+      this.rotate();
+    }
   }
 
   private unlinkQuiet(name: string): void {
@@ -277,6 +300,7 @@ export class Logdir implements LineSink {
       return false;
     };
     for (;;) {
+      maybeHold(this.rstate);
       switch (this.rstate) {
         case Rot.Writable:
           return true;
@@ -333,6 +357,7 @@ export class Logdir implements LineSink {
             return false;
           }
           this.rstate = Rot.WaitProcessor;
+          maybeHold(Rot.WaitProcessor);
           return false;
         case Rot.WaitProcessor:
           return false;
