@@ -4,7 +4,7 @@
 // nothing past that line is taken from the pipe.
 import { fstatSync, readSync } from 'node:fs';
 import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
-import { isatty } from 'node:tty';
+import { isatty, ReadStream } from 'node:tty';
 import { dup } from '../native/index.js';
 
 export interface InputHandlers {
@@ -28,7 +28,8 @@ export class Input {
     this.big = Buffer.allocUnsafe(chunkSize);
     const st = fstatSync(fd);
     this.stream = st.isFIFO() || st.isSocket() || isatty(fd);
-    if (this.stream) this.sock = this.openSocket(fd, this.big);
+    if (isatty(fd)) this.sock = this.openTty(fd);
+    else if (this.stream) this.sock = this.openSocket(fd, this.big);
     else this.schedule(); // a regular file or a device: reads do not block
   }
 
@@ -54,6 +55,22 @@ export class Input {
       this.h.error(e);
     });
     return sock;
+  }
+
+  /** A terminal: a net.Socket cannot be opened on it ("Unsupported fd type: TTY"); a
+   * tty.ReadStream can, with ordinary data events (a terminal hands over a line at a time). */
+  private openTty(fd: number): Socket {
+    const rs = new ReadStream(fd);
+    rs.on('data', (b: Buffer) => {
+      if (!this.done) this.h.data(b, b.length);
+    });
+    rs.on('end', () => this.finish());
+    rs.on('error', (e) => {
+      if (this.done) return;
+      this.done = true;
+      this.h.error(e);
+    });
+    return rs;
   }
 
   private finish(): void {
@@ -121,7 +138,7 @@ export class Input {
   byteMode(): void {
     if (this.bytewise) return;
     this.bytewise = true;
-    if (!this.sock || this.done) return;
+    if (!this.sock || this.done || this.sock instanceof ReadStream) return;
     const fd = dup(this.fd, 3, true);
     const old = this.sock;
     old.pause();

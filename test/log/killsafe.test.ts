@@ -100,20 +100,27 @@ function rig(total: number): Rig {
   };
 }
 
-function startLogger(r: Rig, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [HEXAD, 'log', ...args], { cwd: r.dir, stdio: [r.held, 'ignore', 'pipe'], env: { ...process.env, ...env } });
+interface Logger { child: ChildProcess; stderr: () => string; exited: Promise<number | null>; ready: Promise<void> }
+
+/** A logger on the rig's pipe; `ready` resolves at its -d 3 newline (logdirs set up). */
+function startLogger(r: Rig, args: string[], env: NodeJS.ProcessEnv = {}): Logger {
+  const child = spawn(process.execPath, [HEXAD, 'log', '-d', '3', ...args], { cwd: r.dir, stdio: [r.held, 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr!.setEncoding('latin1').on('data', (d: string) => { err += d; });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stderr: () => err, exited };
+  const ready = new Promise<void>((resolve) => {
+    child.stdio[3]!.once('data', () => resolve());
+    child.once('close', () => resolve());
+  });
+  return { child, stderr: () => err, exited, ready };
 }
 
 /** Runs a last logger until every line is logged, stops it with SIGTERM, checks the lines. */
 async function drainAndCheck(r: Rig, args: string[], total: number): Promise<void> {
   const d = join(r.dir, 'd');
-  await until('the producer finishes', () => r.written() === r.data.length, 120_000);
   const last = startLogger(r, args);
   try {
+    await until('the producer finishes', () => r.written() === r.data.length, 120_000);
     await until('every line logged', () => {
       const nums = numbers(logged(d));
       return nums.length >= total && nums[nums.length - 1] === total - 1;
@@ -152,7 +159,8 @@ for (const [name, args] of RANDOM_CASES) {
     try {
       for (let i = 0; i < 50; i++) {
         const l = startLogger(r, args);
-        await sleep(20 + Math.floor(next() * 120));
+        await l.ready;
+        await sleep(Math.floor(next() * 80));
         l.child.kill('SIGKILL');
         await l.exited;
       }
