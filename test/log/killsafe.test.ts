@@ -100,14 +100,15 @@ function rig(total: number): Rig {
   };
 }
 
-interface Logger { child: ChildProcess; stderr: () => string; exited: Promise<number | null>; ready: Promise<void> }
+interface Logger { child: ChildProcess; stderr: () => string; exited: Promise<number | string | null>; ready: Promise<void> }
 
 /** A logger on the rig's pipe; `ready` resolves at its -d 3 newline (logdirs set up). */
 function startLogger(r: Rig, args: string[], env: NodeJS.ProcessEnv = {}): Logger {
-  const child = spawn(process.execPath, [HEXAD, 'log', '-d', '3', ...args], { cwd: r.dir, stdio: [r.held, 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const s6 = process.env.HEXAD_KILLSAFE_S6 === '1';
+  const child = spawn(s6 ? '/usr/bin/s6-log' : process.execPath, [...(s6 ? [] : [HEXAD, 'log']), '-d', '3', ...args], { cwd: r.dir, stdio: [r.held, 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr!.setEncoding('latin1').on('data', (d: string) => { err += d; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) => child.on('close', (code, sig) => resolve(code ?? sig)));
   const ready = new Promise<void>((resolve) => {
     child.stdio[3]!.once('data', () => resolve());
     child.once('close', () => resolve());
@@ -115,15 +116,74 @@ function startLogger(r: Rig, args: string[], env: NodeJS.ProcessEnv = {}): Logge
   return { child, stderr: () => err, exited, ready };
 }
 
+interface Tally { lost: number; lostBytes: number; doubled: number; disorder: number; garbled: number; runs: number; maxRunBytes: number }
+
+function tally(nums: number[], data: Buffer, total: number): Tally {
+  const seen = new Uint8Array(total);
+  let doubled = 0;
+  let disorder = 0;
+  let garbled = 0;
+  let prev = -1;
+  for (const x of nums) {
+    if (x < 0 || x >= total) {
+      garbled++;
+      continue;
+    }
+    if (seen[x]) doubled++;
+    else if (x < prev) disorder++;
+    seen[x] = 1;
+    prev = x;
+  }
+  const len = (i: number): number => `L${i} ${'x'.repeat(i % 37)}\n`.length;
+  let lost = 0;
+  let runs = 0;
+  let maxRunBytes = 0;
+  let lostBytes = 0;
+  let run = 0;
+  for (let i = 0; i <= total; i++) {
+    if (i < total && !seen[i]) {
+      lost++;
+      run += len(i);
+      lostBytes += len(i);
+    } else if (run) {
+      runs++;
+      maxRunBytes = Math.max(maxRunBytes, run);
+      run = 0;
+    }
+  }
+  void data;
+  return { lost, lostBytes, doubled, disorder, garbled, runs, maxRunBytes };
+}
+
+/** Runs a last logger until every line is logged, stops it with SIGTERM; returns the tally. */
+async function drain(r: Rig, args: string[], total: number): Promise<Tally> {
+  const d = join(r.dir, 'd');
+  const last = startLogger(r, args);
+  try {
+    await last.ready;
+    await until('the producer finishes', () => r.written() === r.data.length, 120_000);
+    await until('the last line logged', () => {
+      const nums = numbers(logged(d));
+      return nums[nums.length - 1] === total - 1;
+    }, 120_000);
+    last.child.kill('SIGTERM');
+    assert.equal(await last.exited, 0, last.stderr());
+  } finally {
+    if (last.child.exitCode === null) last.child.kill('SIGKILL');
+  }
+  return tally(numbers(logged(d)), r.data, total);
+}
+
 /** Runs a last logger until every line is logged, stops it with SIGTERM, checks the lines. */
 async function drainAndCheck(r: Rig, args: string[], total: number): Promise<void> {
   const d = join(r.dir, 'd');
   const last = startLogger(r, args);
   try {
+    await last.ready;
     await until('the producer finishes', () => r.written() === r.data.length, 120_000);
-    await until('every line logged', () => {
+    await until('the last line logged', () => {
       const nums = numbers(logged(d));
-      return nums.length >= total && nums[nums.length - 1] === total - 1;
+      return nums[nums.length - 1] === total - 1;
     }, 120_000);
     last.child.kill('SIGTERM');
     assert.equal(await last.exited, 0, last.stderr());
@@ -151,20 +211,31 @@ const RANDOM_CASES: [string, string[]][] = [
   ['s4096 with a processor', ['s4096', 'n100000', '!cat', './d']],
 ];
 
+// A SIGKILL that lands between a read() and the write of what it read loses that read
+// (s6-log too: under this same harness Debian's s6-log lost 350 lines in 50 kills, hexad
+// about 2,500; HEXAD_KILLSAFE_S6=1 runs it with s6-log). What is checked: nothing doubled or
+// reordered, and each loss is at most one read (8191 bytes, plus the half line before it),
+// at most one per kill; a kill during a rotation loses nothing (the step tests below).
 for (const [name, args] of RANDOM_CASES) {
-  test(`SIGKILL at 50 random moments, ${name}: every line once, in order`, { timeout: 600_000 }, async () => {
+  test(`SIGKILL at 50 random moments, ${name}: nothing doubled, at most one read lost per kill`, { timeout: 600_000 }, async () => {
     const total = 40_000;
+    const kills = 50;
     const r = rig(total);
     const next = rand(name.length * 7919);
     try {
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < kills; i++) {
         const l = startLogger(r, args);
         await l.ready;
         await sleep(Math.floor(next() * 80));
         l.child.kill('SIGKILL');
         await l.exited;
       }
-      await drainAndCheck(r, args, total);
+      const t = await drain(r, args, total);
+      process.stderr.write(`# ${name}: ${JSON.stringify(t)}\n`);
+      assert.equal(t.doubled, 0);
+      assert.equal(t.disorder, 0);
+      assert.ok(t.runs <= kills && t.garbled <= kills, JSON.stringify(t));
+      assert.ok(t.lostBytes <= kills * (8191 + 64), JSON.stringify(t));
       const d = join(r.dir, 'd');
       assert.ok(readdirSync(d).filter((n) => n.startsWith('@')).length > 20, 'it rotated');
     } finally {
