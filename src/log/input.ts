@@ -1,9 +1,10 @@
-// Reading the logger's stdin in large chunks into one reused buffer (no allocation per read),
+// Reading the logger's stdin in chunks of 8191 bytes as s6-log does (each chunk's lines are
+// written, and a rotation considered, before the next read) into one reused buffer (no allocation per read),
 // with pause/resume for -b and a byte-at-a-time mode for the last line after SIGTERM, so that
 // nothing past that line is taken from the pipe.
 import { fstatSync, readSync } from 'node:fs';
 import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
-import { isatty } from 'node:tty';
+import { isatty, ReadStream } from 'node:tty';
 import { dup } from '../native/index.js';
 
 export interface InputHandlers {
@@ -21,11 +22,14 @@ export class Input {
   private paused = false;
   private done = false;
   private scheduled = false;
+  private readonly stream: boolean;
 
-  constructor(private readonly fd: number, private readonly h: InputHandlers, chunkSize = 1 << 17) {
+  constructor(private readonly fd: number, private readonly h: InputHandlers, chunkSize = 8191) {
     this.big = Buffer.allocUnsafe(chunkSize);
     const st = fstatSync(fd);
-    if (st.isFIFO() || st.isSocket() || isatty(fd)) this.sock = this.openSocket(fd, this.big);
+    this.stream = st.isFIFO() || st.isSocket() || isatty(fd);
+    if (isatty(fd)) this.sock = this.openTty(fd);
+    else if (this.stream) this.sock = this.openSocket(fd, this.big);
     else this.schedule(); // a regular file or a device: reads do not block
   }
 
@@ -51,6 +55,22 @@ export class Input {
       this.h.error(e);
     });
     return sock;
+  }
+
+  /** A terminal: a net.Socket cannot be opened on it ("Unsupported fd type: TTY"); a
+   * tty.ReadStream can, with ordinary data events (a terminal hands over a line at a time). */
+  private openTty(fd: number): Socket {
+    const rs = new ReadStream(fd);
+    rs.on('data', (b: Buffer) => {
+      if (!this.done) this.h.data(b, b.length);
+    });
+    rs.on('end', () => this.finish());
+    rs.on('error', (e) => {
+      if (this.done) return;
+      this.done = true;
+      this.h.error(e);
+    });
+    return rs;
   }
 
   private finish(): void {
@@ -104,6 +124,11 @@ export class Input {
     else this.schedule();
   }
 
+  /** A pipe, socket or terminal: what is read is gone from it (a regular file keeps it). */
+  get isStream(): boolean {
+    return this.stream;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -113,7 +138,7 @@ export class Input {
   byteMode(): void {
     if (this.bytewise) return;
     this.bytewise = true;
-    if (!this.sock || this.done) return;
+    if (!this.sock || this.done || this.sock instanceof ReadStream) return;
     const fd = dup(this.fd, 3, true);
     const old = this.sock;
     old.pause();

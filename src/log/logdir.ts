@@ -9,7 +9,7 @@ import { constants as OS } from 'node:os';
 import { strerror } from '../native/index.js';
 import { errText, Fatal } from '../s6/diag.js';
 import { tryLockFile } from '../s6/lockfile.js';
-import { ArchiveNamer, finish, type Warn } from './archive.js';
+import { Archives, type Warn } from './archive.js';
 import type { LineSink } from './engine.js';
 import { OutBuf } from './outbuf.js';
 import type { LogdirSpec } from './script.js';
@@ -21,16 +21,28 @@ const enum Rot {
   RunProcessor, WaitProcessor, SyncProcessed, SyncNewstate, UnlinkPrevious, RenameState, FinishProcessed,
 }
 
+const ROT_NAMES = [
+  'Writable', 'Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'FinishPrevious',
+  'RunProcessor', 'WaitProcessor', 'SyncProcessed', 'SyncNewstate', 'UnlinkPrevious', 'RenameState', 'FinishProcessed',
+];
+
+/** Test-only: HEXAD_LOG_TEST_HOLD=STEP freezes the logger (for good) when a rotation is
+ * about to run STEP, after saying so on stderr, so that a test can SIGKILL it right there. */
+let holdAt = process.env.HEXAD_LOG_TEST_HOLD ?? '';
+
+function maybeHold(step: Rot): void {
+  if (!holdAt || ROT_NAMES[step] !== holdAt) return;
+  holdAt = '';
+  writeSync(2, `hexad log: test: held before ${ROT_NAMES[step]}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 interface Segment {
   buf: Buffer;
   off: number;
   len: number;
-  /** rotate once this segment is written */
-  rotate: boolean;
 }
 
-/** A buffer is sealed into a segment when it reaches this size, so that a logdir that cannot
- * write for a while holds a list of chunks rather than one ever-copied buffer. */
 const SEAL_SIZE = 1 << 20;
 
 export interface LogdirHooks {
@@ -47,8 +59,15 @@ export class Logdir implements LineSink {
   readonly dir: string;
   /** bytes in `current` */
   private b = 0;
-  /** what `current` will hold once everything queued before the next cut is written */
-  private projected = 0;
+  /** a write took `current` to the rotation threshold (s6-log: b + tolerance >= s, checked
+   * after each write of whole lines) */
+  private due = false;
+  /** SIGALRM asked for a rotation of a non-empty `current` */
+  private alarm = false;
+  /** counters for a metrics reader */
+  bytesWritten = 0;
+  linesQueued = 0;
+  rotations = 0;
   private fd = -1;
   private lockFd = -1;
   private rstate = Rot.Writable;
@@ -56,7 +75,7 @@ export class Logdir implements LineSink {
   private open = new OutBuf(1 << 16);
   private openOff = 0;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly namer = new ArchiveNamer();
+  private readonly archives: Archives;
   /** the logger is stopping: a failing processor is not retried */
   private exiting = false;
   /** a processor failed while stopping: `previous` stays for the next start to recover */
@@ -65,6 +84,7 @@ export class Logdir implements LineSink {
 
   constructor(readonly spec: LogdirSpec, private readonly mask: number, private readonly hooks: LogdirHooks) {
     this.dir = spec.dir;
+    this.archives = new Archives(spec.dir);
   }
 
   private path(name: string): string {
@@ -72,7 +92,7 @@ export class Logdir implements LineSink {
   }
 
   private doFinish(name: string, suffix: 's' | 'u'): void {
-    finish(this.dir, name, suffix, this.namer, this.spec.count, this.spec.maxTotal, this.hooks.warn);
+    this.archives.finish(name, suffix, this.spec.count, this.spec.maxTotal, this.hooks.warn);
   }
 
   /** Creates and locks the logdir and recovers what a crash left (s6-log's logdir_init). */
@@ -92,6 +112,11 @@ export class Logdir implements LineSink {
     }
     if (lockFd === null) throw new Fatal(111, `unable to lock ${lockPath}: ${strerror(OS.errno.EBUSY)}`);
     this.lockFd = lockFd;
+    try {
+      this.archives.load(this.hooks.warn);
+    } catch (e) {
+      throw fatal(`opendir ${this.dir}`, e);
+    }
     let size = 0;
     let clean = false;
     try {
@@ -148,7 +173,13 @@ export class Logdir implements LineSink {
       throw fatal(`fd_chmod ${this.path('current')}`, e);
     }
     this.b = size;
-    this.projected = size;
+    // s6-log rotates a `current` already over s before writing to it: here, before reading
+    // anything, so that no line waits in memory meanwhile
+    if (this.b >= this.spec.size) {
+      this.rotations++;
+      this.rstate = Rot.Start;
+      this.rotate();
+    }
   }
 
   private unlinkQuiet(name: string): void {
@@ -160,36 +191,42 @@ export class Logdir implements LineSink {
   // ---- input side ----
 
   line(header: Buffer | null, src: Uint8Array, s: number, e: number): void {
-    const { size, tolerance } = this.spec;
-    if (this.projected >= size) this.cut();
-    const open = this.open;
-    const before = open.len;
-    open.line(header, src, s, e);
-    this.projected += open.len - before;
-    if (this.projected + tolerance >= size) this.cut();
-    else if (open.len >= SEAL_SIZE) this.seal(false);
+    this.open.line(header, src, s, e);
+    this.linesQueued++;
+    if (this.open.len >= SEAL_SIZE) this.seal();
   }
 
-  /** Everything queued so far ends the current file: rotate after writing it. */
-  private cut(): void {
-    if (this.abandoned) return;
-    this.seal(true);
-    this.projected = 0;
-  }
-
-  private seal(rotate: boolean): void {
+  private seal(): void {
     const len = this.open.len;
-    const buf = len > this.openOff ? this.open.take() : Buffer.alloc(0);
-    const off = len > this.openOff ? this.openOff : 0;
-    if (len <= this.openOff) this.open.clear();
+    if (len > this.openOff) {
+      const off = this.openOff;
+      const buf = this.open.take();
+      this.sealed.push({ buf, off, len: buf.length });
+    } else this.open.clear();
     this.openOff = 0;
-    this.sealed.push({ buf, off, len: buf.length, rotate });
   }
 
-  /** SIGALRM: rotate what `current` holds (with what is still queued for it), if anything. */
+  /** SIGALRM: rotate `current` once what is queued is written, if it is not empty. */
   rotateNow(): void {
-    if (this.projected > 0) this.cut();
+    this.alarm = true;
     this.flush();
+  }
+
+  /** A rotation should start now: everything queued is written and `current` is due. */
+  rotationDue(): boolean {
+    if (this.abandoned || this.retryTimer || this.rstate !== Rot.Writable || this.pending()) return false;
+    if (this.alarm && this.b === 0) this.alarm = false;
+    return this.due || this.alarm;
+  }
+
+  /** Starts the rotation (rotationDue() was true); it runs as far as it can now. */
+  startRotation(): void {
+    if (!this.rotationDue()) return;
+    this.due = false;
+    this.alarm = false;
+    this.rotations++;
+    this.rstate = Rot.Start;
+    this.rotate();
   }
 
   // ---- output side ----
@@ -208,21 +245,17 @@ export class Logdir implements LineSink {
     return this.retryTimer === null && (this.rstate === Rot.Writable || this.rstate >= Rot.ChmodPrevious);
   }
 
-  /** Writes what is queued, rotating at the cuts; stops at a step that must wait. */
+  /** Writes what is queued (whole lines only); rotations are started by the logger, see
+   * rotationDue(), so that no line read from the pipe waits in memory across a rotation. */
   flush(): void {
     while (this.sealed.length) {
       const seg = this.sealed[0];
-      if (seg.off < seg.len && (!this.canWrite() || !this.write(seg))) return;
-      if (seg.rotate && !this.abandoned) {
-        if (this.rstate !== Rot.Writable || this.retryTimer) return;
-        this.sealed.shift();
-        this.rstate = Rot.Start;
-        this.rotate();
-      } else this.sealed.shift();
+      if (!this.canWrite() || !this.write(seg)) return;
+      this.sealed.shift();
     }
     if (this.open.len > this.openOff) {
       if (!this.canWrite()) return;
-      const seg: Segment = { buf: this.open.buf, off: this.openOff, len: this.open.len, rotate: false };
+      const seg: Segment = { buf: this.open.buf, off: this.openOff, len: this.open.len };
       const done = this.write(seg);
       this.openOff = seg.off;
       if (!done) return;
@@ -238,7 +271,9 @@ export class Logdir implements LineSink {
         const n = writeSync(this.fd, seg.buf, seg.off, seg.len - seg.off);
         seg.off += n;
         this.b += n;
+        this.bytesWritten += n;
       }
+      if (this.b + this.spec.tolerance >= this.spec.size) this.due = true;
       return true;
     } catch (e) {
       this.hooks.warn(`unable to write to ${this.path('current')}: ${errText(e)}`);
@@ -265,6 +300,7 @@ export class Logdir implements LineSink {
       return false;
     };
     for (;;) {
+      maybeHold(this.rstate);
       switch (this.rstate) {
         case Rot.Writable:
           return true;
@@ -294,6 +330,7 @@ export class Logdir implements LineSink {
           closeSync(this.fd);
           this.fd = fd;
           this.b = 0;
+          this.due = false;
           this.rstate = Rot.ChmodPrevious;
           break;
         }
@@ -320,6 +357,7 @@ export class Logdir implements LineSink {
             return false;
           }
           this.rstate = Rot.WaitProcessor;
+          maybeHold(Rot.WaitProcessor);
           return false;
         case Rot.WaitProcessor:
           return false;

@@ -1,6 +1,6 @@
 // hexad log: reads stdin, runs every line through the script, and stops on EOF, SIGTERM
 // (unless -p) or SIGHUP with everything it read written and every logdir closed cleanly.
-import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { constants as OS } from 'node:os';
 import { dup2, strerror } from '../native/index.js';
 import { errText, Fatal } from '../s6/diag.js';
@@ -148,8 +148,24 @@ class Logger {
     });
   }
 
+  /** Counters for a metrics reader. */
+  stats(): { bytesRead: number; bytesWritten: number; linesWritten: number; rotations: number; linesDropped: number } {
+    let bytesWritten = 0;
+    let linesWritten = 0;
+    let rotations = 0;
+    for (const ld of this.logdirs) {
+      bytesWritten += ld.bytesWritten;
+      linesWritten += ld.linesQueued;
+      rotations += ld.rotations;
+    }
+    return { bytesRead: this.bytesRead, bytesWritten, linesWritten, rotations, linesDropped: 0 };
+  }
+
+  private bytesRead = 0;
+
   private data(buf: Buffer, n: number): void {
     if (this.stopped) return;
+    this.bytesRead += n;
     if (this.lastLine) {
       // byte by byte: stop at the end of the line
       let i = 0;
@@ -204,9 +220,10 @@ class Logger {
     }
   }
 
-  /** Writes what the last lines produced; with -b, stops reading while anything waits. */
+  /** Writes what the last lines produced, then starts the rotations that are due; with -b,
+   * stops reading while anything waits. */
   private afterBatch(): void {
-    for (const ld of this.logdirs) ld.flush();
+    this.writeAndRotate();
     this.stdout?.flush();
     if (this.alerts.len) {
       this.stderr.write(Buffer.from(this.alerts.buf.subarray(0, this.alerts.len)));
@@ -222,9 +239,42 @@ class Logger {
     return false;
   }
 
+  /** Writes every logdir's queue, then rotates those that are due. A rotation is slow
+   * (fsync, renames, a processor): it only starts when no line read from stdin is held in
+   * memory, so that a SIGKILL during it cannot lose one. A half-read line is completed first
+   * from what the pipe already holds, byte by byte; if the writer has not written the rest
+   * yet, the rotation waits for the next batch. */
+  private writeAndRotate(): void {
+    for (const ld of this.logdirs) ld.flush();
+    if (!this.logdirs.some((ld) => ld.rotationDue())) return;
+    if (this.engine.pendingLine && !this.stopped && this.input.isStream) {
+      if (!this.completeLine()) return;
+      for (const ld of this.logdirs) ld.flush();
+    }
+    for (const ld of this.logdirs) ld.startRotation();
+  }
+
+  /** Reads the rest of a half-read line one byte at a time, without waiting. */
+  private completeLine(): boolean {
+    const one = this.oneByte;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(0, one, 0, 1, null);
+      } catch {
+        return false; // EAGAIN: the rest is not written yet (an error shows at the next read)
+      }
+      if (n === 0) return false;
+      this.engine.feed(one, 0, 1);
+      if (!this.engine.pendingLine) return true;
+    }
+  }
+
+  private readonly oneByte = Buffer.alloc(1);
+
   /** Something finished outside a batch (a processor, a retry, stdout drained). */
   progress(): void {
-    for (const ld of this.logdirs) ld.flush();
+    this.writeAndRotate();
     this.stdout?.flush();
     if (this.stopped) this.tryFinish();
     else if (this.input.isPaused && !this.pending()) this.input.resume();
@@ -253,7 +303,7 @@ class Logger {
   /** Once everything is written: mark every logdir cleanly closed, then exit 0. */
   private tryFinish(): void {
     if (this.done || this.finalizeTimer) return;
-    for (const ld of this.logdirs) ld.flush();
+    this.writeAndRotate();
     this.stdout?.flush();
     if (this.stdout?.pending()) return;
     for (const ld of this.logdirs) if (ld.busy()) return;

@@ -1,12 +1,12 @@
 // The destinations of s6-log's actions other than logdirs: stdout (`1`), alerts on stderr
 // (`2`) and status files (`=file`). Each collects a batch of lines and writes it at once.
-import { fstatSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { isatty } from 'node:tty';
+import { writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { errText } from '../s6/diag.js';
 import { writeAtomic } from '../s6/atomic.js';
 import type { LineSink } from './engine.js';
 import { OutBuf } from './outbuf.js';
+import { outStream } from './outstream.js';
 
 /** stderr, written synchronously; what a full non-blocking stderr refuses is kept for later. */
 export class Stderr {
@@ -94,10 +94,9 @@ export class StdoutSink implements LineSink {
   private sock: Socket | null = null;
   private dead = false;
 
-  constructor(private readonly fd: number, private readonly onFail: (e: unknown) => void, onDrain: () => void) {
-    const st = fstatSync(fd);
-    if (st.isFIFO() || st.isSocket() || isatty(fd)) {
-      this.sock = new Socket({ fd, readable: false, writable: true });
+  constructor(private readonly fd: number, private readonly onFail: (e: unknown) => void, private readonly onDrain: () => void) {
+    this.sock = outStream(fd);
+    if (this.sock) {
       this.sock.on('error', (e) => this.fail(e));
       this.sock.on('drain', onDrain);
     }
@@ -110,7 +109,11 @@ export class StdoutSink implements LineSink {
   flush(): void {
     if (this.dead || !this.out.len) return;
     if (this.sock) {
-      this.sock.write(this.out.take());
+      // 'drain' comes only after a write() that returned false; a write below the
+      // high-water mark that the reader is slow to take must also end a -b pause
+      this.sock.write(this.out.take(), (err) => {
+        if (!err && this.sock && this.sock.writableLength === 0) this.onDrain();
+      });
       return;
     }
     const buf = this.out.buf;

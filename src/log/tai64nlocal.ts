@@ -1,11 +1,10 @@
 // s6-tai64nlocal: copies a stream, replacing a TAI64N label (`@` + 24 hex digits) at the
 // start of a line with "YYYY-MM-DD HH:MM:SS.nnnnnnnnn" in local time (or UTC).
-import { fstatSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { isatty } from 'node:tty';
+import { writeSync } from 'node:fs';
 import { errText, Fatal } from '../s6/diag.js';
 import { Input } from './input.js';
 import { OutBuf } from './outbuf.js';
+import { outStream } from './outstream.js';
 import { formatNanos, formatSeconds, scanLabel, unixFromTai } from './stamp.js';
 
 /** The stream converter itself, independent of where bytes come from and go. */
@@ -81,8 +80,7 @@ export function runTai64nLocal(local: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const conv = new LabelConverter(local);
     const out = new OutBuf(1 << 17);
-    const st = fstatSync(1);
-    const sock = st.isFIFO() || st.isSocket() || isatty(1) ? new Socket({ fd: 1, readable: false, writable: true }) : null;
+    const sock = outStream(1);
     let failed = false;
     const fail = (e: unknown): void => {
       if (failed) return;
@@ -124,6 +122,6 @@ export function runTai64nLocal(local: boolean): Promise<number> {
         if ((e as NodeJS.ErrnoException).code === 'EPIPE') input.close();
         reject(new Fatal(111, `unable to read from stdin: ${errText(e)}`));
       },
-    });
+    }, 1 << 17);
   });
 }
