@@ -126,7 +126,9 @@ export default async function main(args: string[]): Promise<number> {
     draw();
   };
   stdout.on('resize', draw);
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.once(sig, () => quit(0));
+  // SIGINT too: Ctrl-C comes as a key in raw mode, but as a signal if the terminal's mode was
+  // changed under us (another program on the same terminal)
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => quit(0));
   const timer = setInterval(tick, every);
   tick();
   return finished;
