@@ -88,36 +88,43 @@ export function readAll(sources: LogSource[], since?: number, cutoff?: Map<strin
     .map(({ r }) => { delete (r as Partial<LogRecord & { _k: number }>)._k; return r; });
 }
 
-/** How far each file (by inode) of one log directory has been read. */
-interface Cursor { done: Map<number, number>; partial: string }
+/** How far each file of one log directory has been read, by identity: inode and birth time,
+ * since a rotation that deletes an old archive can free an inode that the next `current` gets. */
+interface Cursor { done: Map<string, number>; partial: string }
+
+const identity = (st: { ino: number; birthtimeMs: number }): string => `${st.ino}:${st.birthtimeMs}`;
 
 /** The files to follow, oldest first: archives, `previous` (being processed), `current`. */
-function followFiles(dir: string): Array<{ path: string; ino: number; size: number }> {
+function followFiles(dir: string): Array<{ path: string; id: string; size: number }> {
   const names = logFiles(dir);
   const prev = join(dir, 'previous');
   const list = [...names.filter((f) => !f.endsWith('/current')), prev, join(dir, 'current')];
-  const out: Array<{ path: string; ino: number; size: number }> = [];
+  const out: Array<{ path: string; id: string; size: number }> = [];
   for (const path of list) {
     try {
       const st = statSync(path);
-      if (!out.some((o) => o.ino === st.ino)) out.push({ path, ino: st.ino, size: st.size });
+      const id = identity(st);
+      if (!out.some((o) => o.id === id)) out.push({ path, id, size: st.size });
     } catch { /* not there */ }
   }
   return out;
 }
 
 function startCursor(s: LogSource): Cursor {
-  return { done: new Map(followFiles(s.dir).map((f) => [f.ino, f.size])), partial: '' };
+  return { done: new Map(followFiles(s.dir).map((f) => [f.id, f.size])), partial: '' };
 }
 
 /** Reads what was appended to one log directory since the cursor, whatever was rotated
  * (renamed files are known by inode, so nothing is read twice or skipped). */
 function readNew(s: LogSource, c: Cursor): LogRecord[] {
   const out: string[] = [];
-  const seen = new Set<number>();
+  const seen = new Set<string>();
   for (const f of followFiles(s.dir)) {
-    seen.add(f.ino);
-    const from = c.done.get(f.ino) ?? 0;
+    seen.add(f.id);
+    // smaller than what was read: another file now has that inode (the birth time is not known
+    // on every filesystem); a new `current` starts empty, so it is read from its start
+    let from = c.done.get(f.id) ?? 0;
+    if (f.size < from) from = 0;
     if (f.size <= from) continue;
     let fd: number;
     try {
@@ -131,12 +138,12 @@ function readNew(s: LogSource, c: Cursor): LogRecord[] {
       const lines = (c.partial + buf.subarray(0, n).toString('utf8')).split('\n');
       c.partial = lines.pop()!;
       out.push(...lines);
-      c.done.set(f.ino, from + n);
+      c.done.set(f.id, from + n);
     } finally {
       closeSync(fd);
     }
   }
-  for (const ino of [...c.done.keys()]) if (!seen.has(ino)) c.done.delete(ino);
+  for (const id of [...c.done.keys()]) if (!seen.has(id)) c.done.delete(id);
   return out.map((l) => parseLine(s.app, l));
 }
 
@@ -157,7 +164,7 @@ export async function* readLogs(sources: LogSource[], o: ReadOptions = {}): Asyn
   const cutoff = new Map<string, number>();
   for (const s of sources) {
     try {
-      cutoff.set(s.app, cursors.get(s.app)!.done.get(statSync(join(s.dir, 'current')).ino) ?? 0);
+      cutoff.set(s.app, cursors.get(s.app)!.done.get(identity(statSync(join(s.dir, 'current')))) ?? 0);
     } catch { cutoff.set(s.app, 0); }
   }
   // the history stops where the cursors start
