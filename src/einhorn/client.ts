@@ -2,7 +2,7 @@
 // replies of einhorn's wire format until one comes without `wait: true`.
 import { createRequire } from 'node:module';
 import type net from 'node:net';
-import { LineSplitter, decode, encode } from './wire.js';
+import { LineSplitter, encode, decodeReplies } from './wire.js';
 
 export { defaultSocketPath } from './paths.js';
 
@@ -15,16 +15,7 @@ export class Client {
 
   private constructor(private readonly sock: net.Socket) {
     sock.on('data', (d: Buffer) => {
-      for (const f of this.splitter.push(d)) {
-        if (!('line' in f)) continue;
-        let v: unknown;
-        try {
-          v = decode(f.line);
-        } catch {
-          v = f.line;
-        }
-        this.queue.push(v);
-      }
+      this.queue.push(...decodeReplies(this.splitter, d));
       this.wake();
     });
     sock.on('error', (e) => {

@@ -3,7 +3,7 @@
 // node:net (~4 ms); the interactive shell keeps the event-driven Client.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { connectUnix } from '../native/index.js';
-import { LineSplitter, decode, encode } from './wire.js';
+import { LineSplitter, encode, decodeReplies } from './wire.js';
 
 export class SyncClient {
   private readonly splitter = new LineSplitter(64 * 1024 * 1024);
@@ -39,16 +39,7 @@ export class SyncClient {
         this.ended = true;
         break;
       }
-      for (const f of this.splitter.push(Buffer.from(this.buf.subarray(0, n)))) {
-        if (!('line' in f)) continue;
-        let v: unknown;
-        try {
-          v = decode(f.line);
-        } catch {
-          v = f.line;
-        }
-        this.queue.push(v);
-      }
+      this.queue.push(...decodeReplies(this.splitter, Buffer.from(this.buf.subarray(0, n))));
     }
     return this.queue.length ? this.queue.shift() : null;
   }

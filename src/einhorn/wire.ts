@@ -60,3 +60,18 @@ export class LineSplitter {
     return this.skipping ? '' : Buffer.concat(this.parts).toString('utf8');
   }
 }
+
+/** The replies in a chunk read from the command socket: each whole line decoded (a line that is
+ * not einhorn's encoding is kept as text). */
+export function decodeReplies(splitter: LineSplitter, chunk: Buffer): unknown[] {
+  const out: unknown[] = [];
+  for (const f of splitter.push(chunk)) {
+    if (!('line' in f)) continue;
+    try {
+      out.push(decode(f.line));
+    } catch {
+      out.push(f.line);
+    }
+  }
+  return out;
+}
