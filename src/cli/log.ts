@@ -1,33 +1,11 @@
-import { getopt, uintArg, UsageError } from './getopt.js';
-import { Fatal } from '../s6/diag.js';
+import { parseLogArgs } from '../log/args.js';
 import { runLogger } from '../log/logger.js';
 import { settleMemory } from './daemon.js';
 
-export const usage = '[ -d notif ] [ -q | -v ] [ -b ] [ -p ] [ -l linelimit ] [ -t lastlinetimeout ] [ -- ] logging_script';
+export { usage } from '../log/args.js';
 
 export default function main(args: string[], prog: string): Promise<number> {
-  const { opts, rest } = getopt(args, 'qvbpl:d:t:');
-  let verbosity = 1;
-  let block = false;
-  let protect = false;
-  let linelimit = 8192;
-  let notif: number | null = null;
-  let lastLineMs = 2000;
-  for (const [o, v] of opts) {
-    switch (o) {
-      case 'q': if (verbosity) verbosity--; break;
-      case 'v': verbosity++; break;
-      case 'b': block = true; break;
-      case 'p': protect = true; break;
-      case 'l': linelimit = uintArg(v); break;
-      case 't': lastLineMs = uintArg(v); break;
-      case 'd':
-        notif = uintArg(v);
-        if (notif < 3) throw new Fatal(100, 'notification fd must be 3 or more');
-        break;
-    }
-  }
-  if (!rest.length) throw new UsageError();
+  const o = parseLogArgs(args, prog);
   settleMemory();
-  return runLogger({ script: rest, notif, verbosity, block, protect, linelimit, lastLineMs, prog });
+  return runLogger(o);
 }

@@ -2,7 +2,7 @@
 // through an optional processor, and the final "cleanly closed" mark (u+x on `current`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync,
+  chmodSync, closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync,
   constants as C,
 } from 'node:fs';
 import { constants as OS } from 'node:os';
@@ -45,6 +45,14 @@ interface Segment {
 
 const SEAL_SIZE = 1 << 20;
 
+/** The logdir locks this process holds (dev:ino of each `lock` file). */
+const heldHere = new Set<string>();
+
+function lockIdentity(fd: number): string {
+  const st = fstatSync(fd);
+  return `${st.dev}:${st.ino}`;
+}
+
 export interface LogdirHooks {
   warn: Warn;
   /** Called when work finished outside a flush() call (a processor exited, a retry ran). */
@@ -70,6 +78,7 @@ export class Logdir implements LineSink {
   rotations = 0;
   private fd = -1;
   private lockFd = -1;
+  private lockId = '';
   private rstate = Rot.Writable;
   private readonly sealed: Segment[] = [];
   private open = new OutBuf(1 << 16);
@@ -104,6 +113,14 @@ export class Logdir implements LineSink {
       if (errno(e) !== 'EEXIST') throw fatal(`mkdir ${this.dir}`, e);
     }
     const lockPath = this.path('lock');
+    // fcntl locks belong to the process, so a second logger hosted in the same process would
+    // get the lock too, and closing its descriptor would drop the first one's: checked first
+    let known = '';
+    try {
+      const st = statSync(lockPath);
+      known = `${st.dev}:${st.ino}`;
+    } catch { /* not there yet */ }
+    if (known && heldHere.has(known)) throw new Fatal(111, `unable to lock ${lockPath}: ${strerror(OS.errno.EBUSY)}`);
     let lockFd: number | null;
     try {
       lockFd = tryLockFile(lockPath, 0o666);
@@ -112,6 +129,8 @@ export class Logdir implements LineSink {
     }
     if (lockFd === null) throw new Fatal(111, `unable to lock ${lockPath}: ${strerror(OS.errno.EBUSY)}`);
     this.lockFd = lockFd;
+    this.lockId = lockIdentity(lockFd);
+    heldHere.add(this.lockId);
     try {
       this.archives.load(this.hooks.warn);
     } catch (e) {
@@ -453,6 +472,7 @@ export class Logdir implements LineSink {
     const end = (ok: boolean, crashed: boolean): void => {
       if (done) return;
       done = true;
+      if (this.fd < 0) return; // abandoned meanwhile: the next logger recovers the logdir
       if (ok) {
         this.rstate = Rot.SyncProcessed;
         this.rotate();
@@ -513,6 +533,31 @@ export class Logdir implements LineSink {
     }
     this.finalized = true;
     return true;
+  }
+
+  /** Lets go of `current` and the lock (after finalize(), or without it for abandon()). */
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const fd of [this.fd, this.lockFd]) {
+      if (fd < 0) continue;
+      try {
+        closeSync(fd);
+      } catch { /* already closed */ }
+    }
+    this.fd = this.lockFd = -1;
+    heldHere.delete(this.lockId);
+  }
+
+  /** Stops as a killed logger stops: what is queued is dropped, `current` is not marked
+   * clean, a running processor is left to finish on its own. */
+  abandon(): void {
+    this.sealed.length = 0;
+    this.open.clear();
+    this.openOff = 0;
+    this.exiting = true;
+    this.abandoned = true;
+    this.close();
   }
 
   get retryMs(): number {

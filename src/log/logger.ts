@@ -2,6 +2,7 @@
 // (unless -p) or SIGHUP with everything it read written and every logdir closed cleanly.
 import { closeSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { constants as OS } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { dup2, strerror } from '../native/index.js';
 import { errText, Fatal } from '../s6/diag.js';
 import { Engine, type LineSink } from './engine.js';
@@ -65,14 +66,7 @@ export function runLogger(o: LoggerOptions): Promise<number> {
     if (!ok) throw new Fatal(100, `invalid notification fd: ${strerror(OS.errno.EBADF)}`);
     if (ok === 'null') o = { ...o, notif: null };
   }
-  const linelimit = o.linelimit && o.linelimit < LINELIMIT_MIN ? LINELIMIT_MIN : o.linelimit;
-  const umask = process.umask();
-  const mask = 0o666 & ~umask;
   const stderr = new Stderr();
-  const warn = (m: string): void => {
-    if (o.verbosity) stderr.write(`${o.prog}: warning: ${m}\n`);
-  };
-
   // Signals are caught from here on (the default action would kill the logger while it
   // sets up its logdirs) and handled once the logger runs.
   let logger: Logger | null = null;
@@ -83,21 +77,52 @@ export function runLogger(o: LoggerOptions): Promise<number> {
       else early.push(sig);
     });
   }
+  let finished: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => { finished = resolve; });
+  logger = openLogger(o, { input: 0, stdout: 1, stderr, hosted: false, cwd: null }, (code) => finished(code));
+  for (const sig of early) logger.signal(sig);
+  return exited;
+}
+
+/** Where a logger reads and writes. A hosted logger runs inside another program (the
+ * scanner): it owns `input`, and never touches the process's own descriptors or state. */
+export interface LoggerIo {
+  input: number;
+  stdout: number;
+  stderr: Stderr;
+  hosted: boolean;
+  /** the directory relative logdirs and status files are in (null: the process's cwd) */
+  cwd: string | null;
+}
+
+/** Sets up the logdirs (throws Fatal for a bad script or a logdir that cannot be set up),
+ * then starts reading. `done` gets the exit code once the logger stopped (or -1 after abort()). */
+export function openLogger(o: LoggerOptions, io: LoggerIo, done: (code: number) => void): Logger {
+  const linelimit = o.linelimit && o.linelimit < LINELIMIT_MIN ? LINELIMIT_MIN : o.linelimit;
+  const mask = 0o666 & ~process.umask();
+  const warn = (m: string): void => {
+    if (o.verbosity) io.stderr.write(`${o.prog}: warning: ${m}\n`);
+  };
+  let logger: Logger | null = null;
   const hooks = { warn, progress: () => logger?.progress() };
   const logdirs: Logdir[] = [];
   const script = parseScript(o.script, (spec) => {
-    const ld = new Logdir(spec, mask, hooks);
-    ld.init();
+    const ld = new Logdir(io.cwd ? { ...spec, dir: resolvePath(io.cwd, spec.dir) } : spec, mask, hooks);
+    try {
+      ld.init();
+    } catch (e) {
+      ld.abandon();
+      for (const other of logdirs) other.abandon();
+      throw e;
+    }
     logdirs.push(ld);
   });
   if (script.warning) warn(script.warning);
-  return new Promise((resolve) => {
-    logger = new Logger(o, linelimit, script, logdirs, stderr, warn, resolve);
-    for (const sig of early) logger.signal(sig);
-  });
+  logger = new Logger(o, io, linelimit, script, logdirs, warn, done);
+  return logger;
 }
 
-class Logger {
+export class Logger {
   private readonly engine: Engine;
   private readonly stdout: StdoutSink | null = null;
   private readonly alerts = new OutBuf(1 << 12);
@@ -107,20 +132,22 @@ class Logger {
   private stopped = false;
   private done = false;
   private lastLineTimer: NodeJS.Timeout | null = null;
+  private readonly stderr: Stderr;
   private finalizeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: LoggerOptions,
+    private readonly io: LoggerIo,
     private readonly linelimit: number,
     script: ReturnType<typeof parseScript>,
     private readonly logdirs: Logdir[],
-    private readonly stderr: Stderr,
     private readonly warn: (m: string) => void,
     private readonly resolve: (code: number) => void,
   ) {
-    this.status = new StatusFiles(warn);
+    this.stderr = io.stderr;
+    this.status = new StatusFiles(warn, io.cwd);
     if (script.elements.some((el) => el.acts.some((a) => a.kind === 'stdout'))) {
-      this.stdout = new StdoutSink(1, (e) => this.stdoutFailed(e), () => this.progress());
+      this.stdout = new StdoutSink(io.stdout, (e) => this.stdoutFailed(e), () => this.progress(), io.hosted);
     }
     const lead = Buffer.from(`${o.prog}: alert: `);
     this.engine = new Engine(script, {
@@ -138,7 +165,7 @@ class Logger {
       } catch { /* the reader went away: nothing to tell */ }
     }
 
-    this.input = new Input(0, {
+    this.input = new Input(io.input, {
       data: (buf, n) => this.data(buf, n),
       end: () => this.eof(),
       error: (e) => {
@@ -272,6 +299,29 @@ class Logger {
 
   private readonly oneByte = Buffer.alloc(1);
 
+  /** Stops at once, as a SIGKILL would stop a logger process: nothing more is read or
+   * written, and every logdir is left as a killed logger leaves it (not marked clean, so the
+   * next start archives `current` as `.u`). A line read but not yet complete is lost, as it
+   * would be with s6-log. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stopped = true;
+    if (this.lastLineTimer) clearTimeout(this.lastLineTimer);
+    if (this.finalizeTimer) clearTimeout(this.finalizeTimer);
+    this.input.close();
+    this.stdout?.close();
+    for (const ld of this.logdirs) ld.abandon();
+    this.resolve(-1);
+  }
+
+  /** SIGSTOP / SIGCONT for a hosted logger: stop reading, then go on. */
+  hold(on: boolean): void {
+    if (this.stopped) return;
+    if (on) this.input.pause();
+    else if (!this.o.block || !this.pending()) this.input.resume();
+  }
+
   /** Something finished outside a batch (a processor, a retry, stdout drained). */
   progress(): void {
     this.writeAndRotate();
@@ -283,7 +333,7 @@ class Logger {
   private stdoutFailed(e: unknown): void {
     this.warn(`unable to write to stdout, closing the stream - error was: ${errText(e)}`);
     this.engine.dropStdout();
-    try {
+    if (!this.io.hosted) try {
       const fd = openSync('/dev/null', 'w');
       dup2(fd, 1);
       closeSync(fd);
@@ -319,6 +369,8 @@ class Logger {
       return;
     }
     this.done = true;
+    for (const ld of this.logdirs) ld.close();
+    if (this.io.hosted) this.stdout?.close();
     this.stderr.flush();
     this.resolve(0);
   }

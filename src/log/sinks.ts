@@ -1,6 +1,8 @@
 // The destinations of s6-log's actions other than logdirs: stdout (`1`), alerts on stderr
 // (`2`) and status files (`=file`). Each collects a batch of lines and writes it at once.
-import { writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { dup } from '../native/index.js';
 import type { Socket } from 'node:net';
 import { errText } from '../s6/diag.js';
 import { writeAtomic } from '../s6/atomic.js';
@@ -11,6 +13,8 @@ import { outStream } from './outstream.js';
 /** stderr, written synchronously; what a full non-blocking stderr refuses is kept for later. */
 export class Stderr {
   private held: Buffer[] = [];
+
+  constructor(private readonly fd = 2) {}
 
   write(data: Buffer | string): void {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
@@ -24,7 +28,7 @@ export class Stderr {
       const buf = this.held[0];
       let off = 0;
       try {
-        while (off < buf.length) off += writeSync(2, buf, off, buf.length - off);
+        while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
       } catch {
         // EAGAIN on a non-blocking stderr, or no stderr at all: "if it blocks, too bad".
         this.held[0] = buf.subarray(off);
@@ -58,7 +62,7 @@ const DOTS = Buffer.from('...\n');
 export class StatusFiles {
   private readonly latest = new Map<string, { size: number; data: Buffer }>();
 
-  constructor(private readonly warn: (m: string) => void) {}
+  constructor(private readonly warn: (m: string) => void, private readonly base: string | null = null) {}
 
   set(file: string, size: number, header: Buffer | null, src: Uint8Array, s: number, e: number): void {
     const hl = header ? header.length : 0;
@@ -79,7 +83,7 @@ export class StatusFiles {
         data.copy(content, 0);
       }
       try {
-        writeAtomic(file, content);
+        writeAtomic(this.base ? resolve(this.base, file) : file, content);
       } catch (e) {
         this.warn(`unable to write status file ${file}: ${errText(e)}`);
       }
@@ -94,8 +98,13 @@ export class StdoutSink implements LineSink {
   private sock: Socket | null = null;
   private dead = false;
 
-  constructor(private readonly fd: number, private readonly onFail: (e: unknown) => void, private readonly onDrain: () => void) {
-    this.sock = outStream(fd);
+  private readonly fd: number;
+
+  /** `shared`: the descriptor belongs to the program hosting the logger; a duplicate is used
+   * (a stream closes its descriptor when destroyed). */
+  constructor(fd: number, private readonly onFail: (e: unknown) => void, private readonly onDrain: () => void, private readonly shared = false) {
+    this.fd = shared ? dup(fd, 3, true) : fd;
+    this.sock = outStream(this.fd);
     if (this.sock) {
       this.sock.on('error', (e) => this.fail(e));
       this.sock.on('drain', onDrain);
@@ -128,6 +137,15 @@ export class StdoutSink implements LineSink {
 
   pending(): boolean {
     return !this.dead && (this.out.len > 0 || (this.sock !== null && this.sock.writableLength > 0));
+  }
+
+  /** Lets go of the descriptor (a hosted logger stopping). */
+  close(): void {
+    this.dead = true;
+    this.out.clear();
+    if (this.sock) this.sock.destroy();
+    else if (this.shared) closeSync(this.fd);
+    this.sock = null;
   }
 
   private fail(e: unknown): void {

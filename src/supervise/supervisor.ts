@@ -22,10 +22,11 @@ import { writeDownReason } from '../s6/down-reason.js';
 import { readDownSignal, readUint } from './service-files.js';
 import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
+import type { HostedChooser, HostedRun, HostedStarter } from './hosted.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
 
-interface StartPlan { request: SpawnRequest; notifyPipe: [number, number] | null }
+interface StartPlan { request: SpawnRequest | null; notifyPipe: [number, number] | null }
 
 /** The descriptors a supervisor hands to `run` and `finish` as 0, 1, 2. */
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -47,6 +48,8 @@ export interface SupervisorOptions {
   /** every event byte(s) sent to event/, after the status file says what they announce
    * (observers: the HTTP server's metrics and event stream) */
   onEvent?: (sup: Supervisor, events: string) => void;
+  /** runs a service inside this process when it returns a starter (see hosted.ts) */
+  hosted?: HostedChooser;
 }
 
 const INFINITE = -1;
@@ -141,7 +144,8 @@ export class Supervisor {
     } catch {
       return null;
     }
-    return findOrphan(old) ? old : null;
+    // our own pid: a service hosted by a previous life of this process, not a survivor
+    return old.pid !== process.pid && findOrphan(old) ? old : null;
   }
 
   /** Supervises a running orphan again. It is not our child, so its death is noticed by
@@ -440,6 +444,10 @@ export class Supervisor {
   }
 
   private killNum(sig: number): void {
+    if (this.hostedRun) {
+      if (this.childPid === process.pid) this.hostedRun.signal(sig);
+      return;
+    }
     if (!this.status.pid) return;
     try {
       process.kill(this.status.pid, sig);
@@ -461,7 +469,8 @@ export class Supervisor {
   }
 
   private sigint(): void {
-    if (this.status.pid) {
+    if (this.hostedRun) this.killNum(signalNumber('SIGINT'));
+    else if (this.status.pid) {
       try {
         process.kill(-this.status.pid, 'SIGINT');
       } catch (e) {
@@ -486,7 +495,10 @@ export class Supervisor {
     this.stopAdoptWatch();
     this.notifySocket?.destroy();
     this.notifySocket = null;
-    if (this.childPid) abandonChild(this.childPid);
+    // a hosted run cannot outlive its supervisor as an orphan process would: it stops once
+    // it has written what it read
+    if (this.hostedRun) this.hostedRun.signal(signalNumber('SIGHUP'));
+    else if (this.childPid) abandonChild(this.childPid);
     this.childPid = 0;
     this.release();
     this.event('x');
@@ -503,11 +515,17 @@ export class Supervisor {
   // ---- run ----------------------------------------------------------------------------------
 
   private tryStart(): void {
+    const hosted = this.opts.hosted?.(this.dir);
+    if (hosted) {
+      this.startHosted(hosted, 'u');
+      return;
+    }
     const plan = this.prepareStart();
     if (!plan) return;
     let pid: number;
     try {
-      pid = spawnWatched(plan.request[0], plan.request[1], this.dir, plan.request[3], (wstat) => this.onChildExit(pid, wstat));
+      const r = plan.request!;
+      pid = spawnWatched(r[0], r[1], this.dir, r[3], (wstat) => this.onChildExit(pid, wstat));
     } catch (e) {
       this.startFailed(plan, e);
       return;
@@ -572,6 +590,34 @@ export class Supervisor {
     this.spawnFailed('exec run', e);
   }
 
+  private hostedRun: HostedRun | null = null;
+
+  /** Runs the service inside this process; its pid is ours. */
+  private startHosted(starter: HostedStarter, events: string): void {
+    let run: HostedRun | null = null;
+    const me = process.pid;
+    try {
+      run = starter({
+        dir: this.dir,
+        stdio: this.stdio,
+        ready: () => {
+          if (this.hostedRun === run && this.childPid === me && !this.status.ready) this.markReady();
+        },
+        exit: (wstat) => setImmediate(() => {
+          if (this.hostedRun !== run) return;
+          this.hostedRun = null;
+          this.onChildExit(me, wstat);
+        }),
+      });
+    } catch (e) {
+      if (events !== 'u') this.flushInitial();
+      this.spawnFailed('exec run', e);
+      return;
+    }
+    this.hostedRun = run;
+    this.started({ request: null, notifyPipe: null }, me, events);
+  }
+
   /** After the fork: the service is up; `events` announces it ('u', or 'su' for a first start). */
   private started(plan: StartPlan, pid: number, events: string): void {
     if (plan.notifyPipe) closeSync(plan.notifyPipe[1]);
@@ -599,6 +645,11 @@ export class Supervisor {
     for (const sup of sups) {
       try {
         if (sup.start({ deferStart: true })) {
+          const hosted = sup.opts.hosted?.(sup.dir);
+          if (hosted) {
+            sup.startHosted(hosted, 'su');
+            continue;
+          }
           const plan = sup.prepareStart();
           if (plan) starting.push({ sup, plan });
           else sup.flushInitial();
@@ -609,7 +660,7 @@ export class Supervisor {
     }
     if (!starting.length) return;
     listenForChildren();
-    const results = spawnMany(starting.map((x) => x.plan.request), childEnviron());
+    const results = spawnMany(starting.map((x) => x.plan.request!), childEnviron());
     starting.forEach(({ sup, plan }, i) => {
       const r = results[i];
       if (r < 0) {
@@ -679,15 +730,19 @@ export class Supervisor {
     };
     sock.on('data', (chunk: Buffer) => {
       if (this.notifySocket !== sock || !chunk.includes(10)) return;
-      this.nextStart = performance.now() + 1000;
-      this.status.readyStamp = taiNow();
-      this.status.ready = true;
-      this.announce();
-      this.event('U');
+      this.markReady();
       done();
     });
     sock.on('end', done);
     sock.on('error', done);
+  }
+
+  private markReady(): void {
+    this.nextStart = performance.now() + 1000;
+    this.status.readyStamp = taiNow();
+    this.status.ready = true;
+    this.announce();
+    this.event('U');
   }
 
   private onChildExit(pid: number, wstat: number): void {

@@ -21,10 +21,11 @@ export class PipeRegistry {
   /** One more user of an end of the pipe called `name`, created on first use (`reuse` may
    * supply the ends of a pipe that already exists, one an adopted service still holds). A pipe
    * one of whose ends was closed is not handed out again: a fresh one replaces it. */
-  acquire(name: string, end: PipeEnd, reuse?: () => [number, number] | null): HeldPipe {
+  acquire(name: string, end: PipeEnd, reuse?: () => [number, number] | null, writerReads = false): HeldPipe {
     let p = this.pipes.get(name);
     if (!p || p.readFd < 0 || p.writeFd < 0) {
       const ends = reuse?.() ?? pipe(true);
+      if (writerReads) ends[1] = readWriteEnd(ends);
       p = { name, readFd: ends[0], writeFd: ends[1], readers: 0, writers: 0 };
       this.pipes.set(name, p);
     }
@@ -55,6 +56,16 @@ export class PipeRegistry {
     }
     this.pipes.clear();
   }
+}
+
+/** A writing end that also reads (the pipe opened O_RDWR through /proc), replacing the
+ * write-only one. A logged service writes to this: while it runs, its pipe always has a
+ * reader, so neither a logger between two runs nor a scanner killed and started again makes
+ * its next write fail with EPIPE, and what the pipe holds stays in it for the next reader. */
+function readWriteEnd(ends: [number, number]): number {
+  const rw = openSync(`/proc/self/fd/${ends[0]}`, C.O_RDWR);
+  closeSync(ends[1]);
+  return rw;
 }
 
 /** The identity of the pipe at `pid`'s descriptor `fd` (`pipe:[12345]`), or null. */

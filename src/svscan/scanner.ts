@@ -11,6 +11,7 @@ import { readStatus } from '../s6/status.js';
 import { findOrphan } from '../supervise/orphan.js';
 import { Supervisor, type Stdio } from '../supervise/supervisor.js';
 import { OneshotRunner } from './oneshot-runner.js';
+import { chooseHostedLogger } from './hosted-logger.js';
 import { PipeRegistry, reopenPipe, type HeldPipe } from './pipes.js';
 
 export const SPECIAL_LOGGER = 's6-svscan-log';
@@ -304,7 +305,7 @@ export class Scanner {
     const entry: Entry = { key, name, active: true, broken: false, reactivate: false, special, service: slot(name, false), logger: logged ? slot(`${name}/log`, true) : null };
     try {
       if (logged) {
-        const p = this.pipes.acquire(`log:${key}`, 'w', () => this.adoptedPipe(name, 1) ?? this.adoptedPipe(`${name}/log`, 0));
+        const p = this.pipes.acquire(`log:${key}`, 'w', () => this.adoptedPipe(name, 1) ?? this.adoptedPipe(`${name}/log`, 0), true);
         entry.service.pipeOut = p;
         entry.logger!.pipeIn = this.pipes.acquire(p.name, 'r');
       } else {
@@ -355,6 +356,7 @@ export class Scanner {
       onExit: () => this.supervisorExited(entry, slot, sup),
       onEvent: (x, ev) => this.observer?.event(slot.name, slot.isLogger, x, ev),
       onCloseStdio: (x) => { x.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: x.stdio.stderr }; },
+      hosted: slot.isLogger ? chooseHostedLogger : undefined,
     });
     slot.sup = sup;
     batch.push({ entry, slot, sup });
