@@ -128,7 +128,7 @@ export class Metrics {
         } else this.lastSignal.set(l, lastExit.signum);
       }
       this.uptime.set(l, up ? secondsSince(s.stamp, now) : 0);
-      if (up) {
+      if (up && s.pid !== process.pid) { // a hosted logger's pid is the scanner's own
         this.usage(l, s.pid);
         if (kind === 'longrun') this.einhorn(l, sup.dir, s.pid);
       }

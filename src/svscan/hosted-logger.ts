@@ -98,16 +98,50 @@ function readRun(dir: string): string | null {
   }
 }
 
-export const chooseHostedLogger: HostedChooser = (dir) => {
-  if (process.env.HEXAD_HOSTED_LOGGERS === '0') return null;
-  const text = readRun(dir);
-  const args = text === null ? null : hostedLogArgs(text);
-  return args ? (ctx) => startHostedLogger(args, ctx) : null;
-};
+interface Counts { bytesWritten: number; linesWritten: number; linesDropped: number }
+
+/** The scanner's hosted loggers: the chooser of each logger slot, and their counters for the
+ * metrics, kept across the logger's restarts. */
+export class HostedLoggers {
+  private readonly totals = new Map<string, Counts>();
+  private readonly live = new Map<string, Logger>();
+
+  /** The chooser of the logger slot called `name` (`svc/log`). */
+  chooser(name: string): HostedChooser {
+    return (dir) => {
+      if (process.env.HEXAD_HOSTED_LOGGERS === '0') return null;
+      const text = readRun(dir);
+      const args = text === null ? null : hostedLogArgs(text);
+      if (!args) return null;
+      return (ctx) => startHostedLogger(args, ctx, (logger) => {
+        if (logger) this.live.set(name, logger);
+        else this.ended(name);
+      });
+    };
+  }
+
+  private ended(name: string): void {
+    const l = this.live.get(name);
+    if (!l) return;
+    this.live.delete(name);
+    this.totals.set(name, this.sum(name, l));
+  }
+
+  private sum(name: string, l: Logger | undefined): Counts {
+    const t = this.totals.get(name) ?? { bytesWritten: 0, linesWritten: 0, linesDropped: 0 };
+    if (!l) return t;
+    const s = l.stats();
+    return { bytesWritten: t.bytesWritten + s.bytesWritten, linesWritten: t.linesWritten + s.linesWritten, linesDropped: t.linesDropped + s.linesDropped };
+  }
+
+  *loggerCounters(): Iterable<{ service: string; counters: Counts }> {
+    for (const name of new Set([...this.totals.keys(), ...this.live.keys()])) yield { service: name, counters: this.sum(name, this.live.get(name)) };
+  }
+}
 
 /** What a signal does to s6-log: TERM and HUP stop it cleanly, ALRM rotates, STOP and CONT
  * pause it, WINCH, CHLD and URG are ignored, every other one kills it. */
-function startHostedLogger(args: string[], ctx: HostedContext): HostedRun {
+function startHostedLogger(args: string[], ctx: HostedContext, track: (l: Logger | null) => void): HostedRun {
   const prog = 'hexad log';
   const stderr = new Stderr(ctx.stdio.stderr);
   let killedBy = 0;
@@ -117,7 +151,11 @@ function startHostedLogger(args: string[], ctx: HostedContext): HostedRun {
     const o = { ...parseLogArgs(args, prog), notif: null };
     input = openSync(`/proc/self/fd/${ctx.stdio.stdin}`, C.O_RDONLY | C.O_NONBLOCK);
     logger = openLogger(o, { input, stdout: ctx.stdio.stdout, stderr, hosted: true, cwd: ctx.dir },
-      (code) => ctx.exit(code < 0 ? killedBy : (code & 0xff) << 8));
+      (code) => {
+        track(null);
+        ctx.exit(code < 0 ? killedBy : (code & 0xff) << 8);
+      });
+    track(logger);
   } catch (e) {
     if (input >= 0 && !logger) closeSync(input);
     const code = e instanceof Fatal ? e.code : e instanceof UsageError ? 100 : 111;

@@ -11,7 +11,7 @@ import { readStatus } from '../s6/status.js';
 import { findOrphan } from '../supervise/orphan.js';
 import { Supervisor, type Stdio } from '../supervise/supervisor.js';
 import { OneshotRunner } from './oneshot-runner.js';
-import { chooseHostedLogger } from './hosted-logger.js';
+import { HostedLoggers } from './hosted-logger.js';
 import { PipeRegistry, reopenPipe, type HeldPipe } from './pipes.js';
 
 export const SPECIAL_LOGGER = 's6-svscan-log';
@@ -68,6 +68,12 @@ export class Scanner {
   observer: ScannerObserver | null = null;
   private readonly entries = new Map<string, Entry>();
   private readonly pipes = new PipeRegistry();
+  private readonly hostedLoggers = new HostedLoggers();
+
+  /** The counters of the loggers the scanner hosts (for the metrics). */
+  loggerCounters(): ReturnType<HostedLoggers['loggerCounters']> {
+    return this.hostedLoggers.loggerCounters();
+  }
   private readonly baseStdio: Stdio = { stdin: 0, stdout: 1, stderr: 2 };
   private devNullIn = -1;
   private devNullOut = -1;
@@ -356,7 +362,7 @@ export class Scanner {
       onExit: () => this.supervisorExited(entry, slot, sup),
       onEvent: (x, ev) => this.observer?.event(slot.name, slot.isLogger, x, ev),
       onCloseStdio: (x) => { x.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: x.stdio.stderr }; },
-      hosted: slot.isLogger ? chooseHostedLogger : undefined,
+      hosted: slot.isLogger ? this.hostedLoggers.chooser(slot.name) : undefined,
     });
     slot.sup = sup;
     batch.push({ entry, slot, sup });

@@ -199,3 +199,23 @@ describe('a hosted logger', () => {
     void run;
   });
 });
+
+test('the metrics count what hosted loggers wrote, across their restarts', async (t) => {
+  const { get, parseMetrics } = await import('../http/http-helpers.js');
+  const sc = join(root, 'metrics');
+  const svc = loggedService(join(sc, 'a'), 40);
+  const sock = join(root, 'metrics.sock');
+  await svscan(t, sc, ['--http', sock]);
+  await until('40 logged', () => numbers(join(svc, 'log/main')).length === 40);
+  hexad(['svc', '-k', join(svc, 'log')]);
+  await until('logger back', () => readStatus(join(svc, 'log')).ready && readStatus(join(svc, 'log')).pid > 0);
+  const lines = async (): Promise<number | undefined> => {
+    const m = parseMetrics((await get({ socketPath: sock }, '/metrics')).body);
+    return m.get('hexad_logger_lines_total')?.metrics.find((x) => x.labels?.kind === 'logger')?.value as unknown as number | undefined;
+  };
+  await until('40 lines counted', async () => Number(await lines()) === 40);
+  const m = parseMetrics((await get({ socketPath: sock }, '/metrics')).body);
+  assert.equal(Number(m.get('hexad_logger_lines_dropped_total')?.metrics[0]?.value), 0);
+  const bytes = Number(m.get('hexad_logger_bytes_total')?.metrics[0]?.value);
+  assert.ok(bytes >= 40 * 'line 1\n'.length, `bytes ${bytes}`);
+});
