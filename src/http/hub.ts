@@ -170,7 +170,7 @@ export class ServiceHub implements ScannerObserver {
       restarts: Math.max(0, t.starts - 1),
       lastExit: t.lastExit,
     };
-    if (usage && up) {
+    if (usage && up && s.pid !== process.pid) { // a hosted logger: the scanner's pid
       const u = procUsage(s.pid);
       if (u) {
         row.cpu = u.cpuSeconds;

@@ -46,3 +46,20 @@ export function isLocked(path: string): boolean {
     closeSync(fd);
   }
 }
+
+/** The pid of the process holding a write lock on `path` (another process), or 0. */
+export function lockHolderPid(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY);
+  } catch {
+    return 0;
+  }
+  try {
+    return lockHolder(fd, 'r');
+  } catch {
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDeathTally, MAX_DEATH_TALLY } from '../s6/dtally.js';
-import { isLocked } from '../s6/lockfile.js';
+import { isLocked, lockHolderPid } from '../s6/lockfile.js';
 import { errText } from '../s6/diag.js';
 import { readDownReason } from '../s6/down-reason.js';
 import { signalName } from '../s6/signals.js';
@@ -43,6 +43,9 @@ export interface ServiceView {
   downReason?: string | null;
   /** an instanced service's instances (same shape), nested */
   instances?: ServiceView[];
+  /** run inside its supervisor's own process (a logger hosted by the scanner): its pid is the
+   * scanner's, so its CPU and memory are not the pid's */
+  hosted?: boolean;
   /** an einhorn master's workers (from supervise/hexad-einhorn.json, when it names this pid) */
   workers?: WorkerRow[];
   /** extensions add their own keys: `rc` */
@@ -106,6 +109,7 @@ export function serviceView(name: string, dir: string, here?: InProcess): Servic
   const up = isUp(st);
   const einhorn = up ? readWorkersFile(dir, st.pid) : null;
   if (einhorn) base.workers = einhorn.workers;
+  if (up && st.pid === (here?.supervises(path) ? process.pid : lockHolderPid(join(dir, 'supervise', 'lock')))) base.hosted = true;
   return {
     ...base,
     state: up ? 'up' : st.finishing ? 'finishing' : 'down',

@@ -85,9 +85,9 @@ function views(o: Overview): ServiceView[] {
 /** Adds `cpu` (percent of one core) and `memory` (bytes of RSS) to every row with a pid. */
 export async function addUsage(o: Overview, ms = 100): Promise<Overview> {
   const all = views(o);
-  const usage = await usageOf(all.filter((v) => v.pid).map((v) => v.pid!), ms);
+  const usage = await usageOf(all.filter((v) => v.pid && !v.hosted).map((v) => v.pid!), ms);
   for (const v of all) {
-    const u = v.pid ? usage.get(v.pid) : undefined;
+    const u = v.pid && !v.hosted ? usage.get(v.pid) : undefined;
     v.cpu = u ? u.cpu : null;
     v.memory = u ? u.memory : null;
   }

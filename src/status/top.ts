@@ -33,7 +33,7 @@ export class TopModel {
     const next = new Map<number, { at: number; cpu: number }>();
     const row = (v: ServiceView, depth: number): TopRow => {
       let cpuPct: number | null = null, rss: number | null = null;
-      if (v.pid) {
+      if (v.pid && !v.hosted) {
         const u = procUsage(v.pid);
         if (u) {
           rss = u.rssBytes;

@@ -117,6 +117,11 @@ describe('a hosted logger', () => {
     assert.ok(readdirSync(join(svc, 'log/main')).some((f) => f.endsWith('.s')), 'it rotated');
     // svstat (hexad's and, when present, Debian's) read it as any service
     assert.match(hexad(['svstat', join(svc, 'log')]).stdout, new RegExp(`^up \\(pid ${d.pid}\\) \\d+ seconds, ready`));
+    const o = JSON.parse(hexad(['status', '--json', sc]).stdout);
+    const logger = o.services[0].logger;
+    assert.equal(logger.hosted, true);
+    assert.equal(logger.pid, d.pid);
+    assert.equal(o.services[0].hosted, undefined, 'the service itself is a process');
   });
 
   test('svc: -a rotates, -k kills (and it restarts), -d stops it cleanly; nothing is lost', async (t) => {
