@@ -31,9 +31,14 @@ const ROT_NAMES = [
 let holdAt = process.env.HEXAD_LOG_TEST_HOLD ?? '';
 
 function maybeHold(step: Rot): void {
-  if (!holdAt || ROT_NAMES[step] !== holdAt) return;
+  holdBefore(ROT_NAMES[step]);
+}
+
+/** The test-only hold (HEXAD_LOG_TEST_HOLD) at a named step, rotation's or the spool's. */
+export function holdBefore(step: string): void {
+  if (!holdAt || step !== holdAt) return;
   holdAt = '';
-  writeSync(2, `hexad log: test: held before ${ROT_NAMES[step]}\n`);
+  writeSync(2, `hexad log: test: held before ${step}\n`);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
@@ -79,6 +84,8 @@ export class Logdir implements LineSink {
   private fd = -1;
   private lockFd = -1;
   private lockId = '';
+  /** inode of `current` */
+  private ino = 0;
   private rstate = Rot.Writable;
   private readonly sealed: Segment[] = [];
   private open = new OutBuf(1 << 16);
@@ -106,6 +113,12 @@ export class Logdir implements LineSink {
 
   /** Creates and locks the logdir and recovers what a crash left (s6-log's logdir_init). */
   init(): void {
+    this.lock();
+    this.recover();
+  }
+
+  /** Creates the logdir and takes its lock. */
+  lock(): void {
     const fatal = (what: string, e: unknown): Fatal => new Fatal(111, `unable to ${what}: ${errText(e)}`);
     try {
       mkdirSync(this.dir, 0o2700);
@@ -131,6 +144,11 @@ export class Logdir implements LineSink {
     this.lockFd = lockFd;
     this.lockId = lockIdentity(lockFd);
     heldHere.add(this.lockId);
+  }
+
+  /** Recovers what a crash left, then opens `current` (the logdir is locked). */
+  recover(): void {
+    const fatal = (what: string, e: unknown): Fatal => new Fatal(111, `unable to ${what}: ${errText(e)}`);
     try {
       this.archives.load(this.hooks.warn);
     } catch (e) {
@@ -191,6 +209,7 @@ export class Logdir implements LineSink {
     } catch (e) {
       throw fatal(`fd_chmod ${this.path('current')}`, e);
     }
+    this.ino = fstatSync(this.fd).ino;
     this.b = size;
     // s6-log rotates a `current` already over s before writing to it: here, before reading
     // anything, so that no line waits in memory meanwhile
@@ -249,6 +268,11 @@ export class Logdir implements LineSink {
   }
 
   // ---- output side ----
+
+  /** `current` as it is now, for the spool's intent (see spool.ts). */
+  witness(): { path: string; ino: number; size: number } {
+    return { path: this.path('current'), ino: this.ino, size: this.b };
+  }
 
   /** Data not yet written to `current`. */
   pending(): boolean {
@@ -348,6 +372,7 @@ export class Logdir implements LineSink {
           }
           closeSync(this.fd);
           this.fd = fd;
+          this.ino = fstatSync(fd).ino;
           this.b = 0;
           this.due = false;
           this.rstate = Rot.ChmodPrevious;

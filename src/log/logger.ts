@@ -1,13 +1,15 @@
 // hexad log: reads stdin, runs every line through the script, and stops on EOF, SIGTERM
 // (unless -p) or SIGHUP with everything it read written and every logdir closed cleanly.
-import { closeSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { constants as OS } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { dup2, strerror } from '../native/index.js';
 import { errText, Fatal } from '../s6/diag.js';
 import { Engine, type LineSink } from './engine.js';
 import { Input } from './input.js';
-import { Logdir } from './logdir.js';
+import { holdBefore, Logdir } from './logdir.js';
+import { Spool } from './spool.js';
+import { SpoolInput } from './spool-input.js';
 import { OutBuf } from './outbuf.js';
 import { parseScript } from './script.js';
 import { AlertSink, StatusFiles, Stderr, StdoutSink } from './sinks.js';
@@ -84,6 +86,17 @@ export function runLogger(o: LoggerOptions): Promise<number> {
   return exited;
 }
 
+/** A spool is used when the input is a pipe or FIFO (splice needs one) and there is a logdir
+ * to keep it in; HEXAD_LOG_SPOOL=0 turns it off. */
+function spoolable(fd: number, logdirs: number): boolean {
+  if (process.env.HEXAD_LOG_SPOOL === '0' || !Spool.canHold(logdirs)) return false;
+  try {
+    return fstatSync(fd).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 /** Where a logger reads and writes. A hosted logger runs inside another program (the
  * scanner): it owns `input`, and never touches the process's own descriptors or state. */
 export interface LoggerIo {
@@ -107,18 +120,20 @@ export function openLogger(o: LoggerOptions, io: LoggerIo, done: (code: number) 
   const hooks = { warn, progress: () => logger?.progress() };
   const logdirs: Logdir[] = [];
   const script = parseScript(o.script, (spec) => {
-    const ld = new Logdir(io.cwd ? { ...spec, dir: resolvePath(io.cwd, spec.dir) } : spec, mask, hooks);
-    try {
-      ld.init();
-    } catch (e) {
-      ld.abandon();
-      for (const other of logdirs) other.abandon();
-      throw e;
-    }
-    logdirs.push(ld);
+    logdirs.push(new Logdir(io.cwd ? { ...spec, dir: resolvePath(io.cwd, spec.dir) } : spec, mask, hooks));
   });
   if (script.warning) warn(script.warning);
-  logger = new Logger(o, io, linelimit, script, logdirs, warn, done);
+  let spool: Spool | null = null;
+  try {
+    for (const ld of logdirs) ld.lock();
+    if (spoolable(io.input, logdirs.length)) spool = Spool.open(logdirs[0].dir, logdirs.map((ld) => `${ld.dir}/current`));
+    for (const ld of logdirs) ld.recover();
+  } catch (e) {
+    spool?.abandon();
+    for (const ld of logdirs) ld.abandon();
+    throw e;
+  }
+  logger = new Logger(o, io, linelimit, script, logdirs, spool, warn, done);
   return logger;
 }
 
@@ -127,7 +142,7 @@ export class Logger {
   private readonly stdout: StdoutSink | null = null;
   private readonly alerts = new OutBuf(1 << 12);
   private readonly status: StatusFiles;
-  private readonly input: Input;
+  private readonly input: Input | SpoolInput;
   private lastLine = false;
   private stopped = false;
   private done = false;
@@ -141,6 +156,7 @@ export class Logger {
     private readonly linelimit: number,
     script: ReturnType<typeof parseScript>,
     private readonly logdirs: Logdir[],
+    private readonly spool: Spool | null,
     private readonly warn: (m: string) => void,
     private readonly resolve: (code: number) => void,
   ) {
@@ -165,14 +181,19 @@ export class Logger {
       } catch { /* the reader went away: nothing to tell */ }
     }
 
-    this.input = new Input(io.input, {
-      data: (buf, n) => this.data(buf, n),
+    const handlers = {
+      data: (buf: Buffer, n: number) => this.data(buf, n),
       end: () => this.eof(),
-      error: (e) => {
+      error: (e: unknown) => {
         if ((e as NodeJS.ErrnoException).code !== 'EPIPE') warn(`unable to read from stdin: ${errText(e)}`);
         this.eof();
       },
-    });
+    };
+    if (spool) {
+      const si = new SpoolInput(io.input, handlers, spool, warn);
+      this.input = si;
+      si.start();
+    } else this.input = new Input(io.input, handlers);
   }
 
   /** Counters for a metrics reader. */
@@ -257,7 +278,12 @@ export class Logger {
       this.alerts.clear();
     }
     this.status.flush();
-    if (this.o.block && !this.stopped && this.pending()) this.input.pause();
+    if (!this.stopped && ((this.o.block && this.pending()) || (this.spool && this.logdirsPending()))) this.input.pause();
+  }
+
+  private logdirsPending(): boolean {
+    for (const ld of this.logdirs) if (ld.pending()) return true;
+    return false;
   }
 
   private pending(): boolean {
@@ -272,9 +298,20 @@ export class Logger {
    * from what the pipe already holds, byte by byte; if the writer has not written the rest
    * yet, the rotation waits for the next batch. */
   private writeAndRotate(): void {
+    const spool = this.spool;
+    if (spool && this.logdirsPending()) {
+      spool.intent(this.logdirs.map((ld) => ld.witness()));
+      holdBefore('SpoolWrite');
+    }
     for (const ld of this.logdirs) ld.flush();
+    if (spool && !this.logdirsPending()) {
+      holdBefore('SpoolCommit');
+      spool.commit(spool.fed - this.engine.pendingLine);
+    }
     if (!this.logdirs.some((ld) => ld.rotationDue())) return;
-    if (this.engine.pendingLine && !this.stopped && this.input.isStream) {
+    // with a spool, a half-read line is in the spool, past what is acknowledged: a kill
+    // during the rotation cannot lose it
+    if (this.engine.pendingLine && !this.stopped && this.input.isStream && !spool) {
       if (!this.completeLine()) return;
       for (const ld of this.logdirs) ld.flush();
     }
@@ -311,6 +348,7 @@ export class Logger {
     if (this.finalizeTimer) clearTimeout(this.finalizeTimer);
     this.input.close();
     this.stdout?.close();
+    this.spool?.abandon();
     for (const ld of this.logdirs) ld.abandon();
     this.resolve(-1);
   }
@@ -318,16 +356,19 @@ export class Logger {
   /** SIGSTOP / SIGCONT for a hosted logger: stop reading, then go on. */
   hold(on: boolean): void {
     if (this.stopped) return;
+    this.held = on;
     if (on) this.input.pause();
-    else if (!this.o.block || !this.pending()) this.input.resume();
+    else if (!this.pending()) this.input.resume();
   }
+
+  private held = false;
 
   /** Something finished outside a batch (a processor, a retry, stdout drained). */
   progress(): void {
     this.writeAndRotate();
     this.stdout?.flush();
     if (this.stopped) this.tryFinish();
-    else if (this.input.isPaused && !this.pending()) this.input.resume();
+    else if (this.input.isPaused && !this.pending() && !this.held) this.input.resume();
   }
 
   private stdoutFailed(e: unknown): void {
@@ -369,6 +410,7 @@ export class Logger {
       return;
     }
     this.done = true;
+    this.spool?.close();
     for (const ld of this.logdirs) ld.close();
     if (this.io.hosted) this.stdout?.close();
     this.stderr.flush();

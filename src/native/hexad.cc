@@ -20,11 +20,13 @@
 #include <spawn.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -558,6 +560,85 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), strerror(int_arg(info, 0)));
 }
 
+// splice(fd_in, fd_out at offset off): moves up to len bytes from a pipe into a file without
+// blocking on the pipe. One system call: a process killed around it has either moved the
+// bytes (they are in the file and gone from the pipe) or not. Returns the count moved, 0 at
+// end of input, -EAGAIN when the pipe is empty.
+Napi::Value Splice(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int in = int_arg(info, 0), out = int_arg(info, 1);
+  loff_t off = (loff_t)info[2].As<Napi::Number>().Int64Value();
+  size_t len = (size_t)info[3].As<Napi::Number>().Int64Value();
+  ssize_t r;
+  do r = splice(in, nullptr, out, &off, len, SPLICE_F_NONBLOCK); while (r == -1 && errno == EINTR);
+  if (r == -1) {
+    if (errno == EAGAIN) return Napi::Number::New(env, -EAGAIN);
+    return fail(env, "splice", errno);
+  }
+  return Napi::Number::New(env, (double)r);
+}
+
+// A descriptor watched for readability on Node's own event loop (a uv_poll_t): the callback
+// runs each loop turn the descriptor is readable, and nothing is read for it.
+struct Watch {
+  uv_poll_t poll;
+  napi_env env;
+  Napi::FunctionReference cb;
+  int id;
+};
+std::unordered_map<int, Watch *> watches;
+int next_watch = 1;
+
+void on_poll(uv_poll_t *h, int status, int events) {
+  Watch *w = static_cast<Watch *>(h->data);
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  w->cb.MakeCallback(env.Global(), {Napi::Number::New(env, status), Napi::Number::New(env, events)});
+}
+
+Napi::Value WatchReadable(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uv_loop_t *loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return fail(env, "uv_poll_init", EINVAL);
+  Watch *w = new Watch();
+  w->env = env;
+  int r = uv_poll_init(loop, &w->poll, int_arg(info, 0));
+  if (r < 0) { delete w; return fail(env, "uv_poll_init", -r); }
+  w->poll.data = w;
+  w->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  r = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  if (r < 0) {
+    uv_close(reinterpret_cast<uv_handle_t *>(&w->poll), [](uv_handle_t *h) { delete static_cast<Watch *>(h->data); });
+    return fail(env, "uv_poll_start", -r);
+  }
+  w->id = next_watch++;
+  watches[w->id] = w;
+  return Napi::Number::New(env, w->id);
+}
+
+// unwatch(id, pause): pause stops the callbacks and keeps the watch (resume with rewatch);
+// otherwise the watch is closed for good.
+Napi::Value Unwatch(const Napi::CallbackInfo &info) {
+  auto it = watches.find(int_arg(info, 0));
+  if (it == watches.end()) return info.Env().Undefined();
+  Watch *w = it->second;
+  uv_poll_stop(&w->poll);
+  if (!info[1].ToBoolean()) {
+    watches.erase(it);
+    w->cb.Reset();
+    uv_close(reinterpret_cast<uv_handle_t *>(&w->poll), [](uv_handle_t *h) { delete static_cast<Watch *>(h->data); });
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Rewatch(const Napi::CallbackInfo &info) {
+  auto it = watches.find(int_arg(info, 0));
+  if (it == watches.end()) return info.Env().Undefined();
+  int r = uv_poll_start(&it->second->poll, UV_READABLE, on_poll);
+  if (r < 0) return fail(info.Env(), "uv_poll_start", -r);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtime", Napi::Function::New(env, Realtime));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
@@ -584,6 +665,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isSubreaper", Napi::Function::New(env, IsSubreaper));
   exports.Set("sync", Napi::Function::New(env, Sync));
   exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("splice", Napi::Function::New(env, Splice));
+  exports.Set("watchReadable", Napi::Function::New(env, WatchReadable));
+  exports.Set("unwatch", Napi::Function::New(env, Unwatch));
+  exports.Set("rewatch", Napi::Function::New(env, Rewatch));
   return exports;
 }
 

@@ -32,6 +32,10 @@ interface Addon {
   spawnMany(requests: SpawnRequest[], env: string[]): number[];
   spawn(path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number;
   strerror(errno: number): string;
+  splice(fdIn: number, fdOut: number, offOut: number, len: number): number;
+  watchReadable(fd: number, cb: (status: number, events: number) => void): number;
+  unwatch(id: number, pause: boolean): void;
+  rewatch(id: number): void;
 }
 
 // <package>/src/native: a prebuilt binary in prebuilds/<platform>-<arch>/ (shipped in the npm
@@ -124,6 +128,17 @@ export const spawnMany = (requests: SpawnRequest[], env: string[]): number[] => 
 /** Releases the resident pages of file-backed code (they come back from the page cache when
  * they run again): a long-running process stops paying for the code only start-up used. */
 export const trimCode = (): number => load().trimCode();
+
+/** splice(2) from a pipe into a file at `offOut`, without waiting: bytes moved, 0 at end of
+ * input, -EAGAIN (-11) when the pipe is empty. */
+export const splice = (fdIn: number, fdOut: number, offOut: number, len: number): number => load().splice(fdIn, fdOut, offOut, len);
+/** Calls `cb` on each event-loop turn that `fd` is readable (status < 0: a poll error); reads
+ * nothing. Returns the watch's id for unwatch/rewatch. The descriptor must stay open until
+ * unwatch(id, false). */
+export const watchReadable = (fd: number, cb: (status: number, events: number) => void): number => load().watchReadable(fd, cb);
+/** Stops a watch: for good, or paused (`pause`) until rewatch(id). */
+export const unwatch = (id: number, pause = false): void => load().unwatch(id, pause);
+export const rewatch = (id: number): void => load().rewatch(id);
 
 /** CLOCK_REALTIME as [seconds, nanoseconds]. */
 export const realtime = (): [number, number] => load().realtime();

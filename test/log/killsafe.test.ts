@@ -211,13 +211,12 @@ const RANDOM_CASES: [string, string[]][] = [
   ['s4096 with a processor', ['s4096', 'n100000', '!cat', './d']],
 ];
 
-// A SIGKILL that lands between a read() and the write of what it read loses that read
-// (s6-log too: under this same harness Debian's s6-log lost 350 lines in 50 kills, hexad
-// about 2,500; HEXAD_KILLSAFE_S6=1 runs it with s6-log). What is checked: nothing doubled or
-// reordered, and each loss is at most one read (8191 bytes, plus the half line before it),
-// at most one per kill; a kill during a rotation loses nothing (the step tests below).
+// What the logger takes from the pipe is spliced into its spool before anything else, and
+// acknowledged only once written (src/log/spool.ts): a SIGKILL at any moment loses nothing
+// and doubles nothing. (Under this same harness, Debian's s6-log lost 350 lines in 50 kills:
+// a kill between its read() and its write loses that read; HEXAD_KILLSAFE_S6=1 runs it.)
 for (const [name, args] of RANDOM_CASES) {
-  test(`SIGKILL at 50 random moments, ${name}: nothing doubled, at most one read lost per kill`, { timeout: 600_000 }, async () => {
+  test(`SIGKILL at 50 random moments, ${name}: nothing lost, nothing doubled`, { timeout: 600_000 }, async () => {
     const total = 40_000;
     const kills = 50;
     const r = rig(total);
@@ -231,11 +230,8 @@ for (const [name, args] of RANDOM_CASES) {
         await l.exited;
       }
       const t = await drain(r, args, total);
-      process.stderr.write(`# ${name}: ${JSON.stringify(t)}\n`);
-      assert.equal(t.doubled, 0);
-      assert.equal(t.disorder, 0);
-      assert.ok(t.runs <= kills && t.garbled <= kills, JSON.stringify(t));
-      assert.ok(t.lostBytes <= kills * (8191 + 64), JSON.stringify(t));
+      process.stderr.write(`# ${name}: ${JSON.stringify(t)} ${r.dir}\n`);
+      assert.deepEqual({ lost: t.lost, doubled: t.doubled, disorder: t.disorder, garbled: t.garbled }, { lost: 0, doubled: 0, disorder: 0, garbled: 0 });
       const d = join(r.dir, 'd');
       assert.ok(readdirSync(d).filter((n) => n.startsWith('@')).length > 20, 'it rotated');
     } finally {
@@ -245,10 +241,12 @@ for (const [name, args] of RANDOM_CASES) {
   });
 }
 
-const STEPS_PLAIN = ['Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'FinishPrevious'];
+// SpoolWrite: the intent is recorded, `current` not yet written; SpoolCommit: written, not yet
+// acknowledged (the next logger cuts `current` back and writes the lines again, once)
+const STEPS_PLAIN = ['SpoolWrite', 'SpoolCommit', 'Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'FinishPrevious', 'SpoolWrite', 'SpoolCommit'];
 // UnlinkPrevious, RenameState and FinishProcessed: the held logger was never seen reaching
 // UnlinkPrevious after a kill at SyncNewstate (not investigated yet, see notes): left out.
-const STEPS_PROCESSOR = ['Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'RunProcessor', 'WaitProcessor',
+const STEPS_PROCESSOR = ['SpoolWrite', 'SpoolCommit', 'Start', 'Rename', 'NewCurrent', 'ChmodPrevious', 'RunProcessor', 'WaitProcessor',
   'SyncProcessed', 'SyncNewstate'];
 
 for (const [label, steps, args] of [
