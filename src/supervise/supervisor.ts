@@ -4,17 +4,15 @@
 // The on-disk interface is s6's exactly: supervise/lock (fcntl write lock), supervise/control
 // (FIFO of command bytes), supervise/status (35 bytes, rewritten through status.new),
 // supervise/death_tally, and the event/ fifodir.
-import { accessSync, chmodSync, chownSync, closeSync, fstatSync, ftruncateSync, openSync, realpathSync,
-  unlinkSync, writeFileSync, constants as C } from 'node:fs';
+import { accessSync, closeSync, openSync, realpathSync, unlinkSync, writeFileSync, constants as C } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { lock, pipe, spawnMany, strerror, type SpawnRequest } from '../native/index.js';
-import { Fatal, errText, fatalSys, type Warn } from '../s6/diag.js';
+import { spawnMany, strerror } from '../native/index.js';
+import { errText, fatalSys, type Warn } from '../s6/diag.js';
 import { recordDeath, MAX_DEATH_TALLY } from '../s6/dtally.js';
-import { ensureFifo, FifoReader } from '../s6/fifo.js';
-import { cleanFifodir, notify, tryMkdir } from '../s6/fifodir.js';
+import type { FifoReader } from '../s6/fifo.js';
+import { cleanFifodir, notify } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
 import { taiNow } from '../s6/tai.js';
@@ -23,10 +21,11 @@ import { readDownSignal, readUint } from './service-files.js';
 import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
 import { findOrphan, procStat, stillRunning } from './orphan.js';
 import type { HostedChooser, HostedRun, HostedStarter } from './hosted.js';
+import { openControl } from './control-dir.js';
+import { planStart, type StartPlan } from './start-plan.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
 
-interface StartPlan { request: SpawnRequest | null; notifyPipe: [number, number] | null }
 
 /** The descriptors a supervisor hands to `run` and `finish` as 0, 1, 2. */
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -53,14 +52,11 @@ export interface SupervisorOptions {
 }
 
 const INFINITE = -1;
-/** Descriptor numbers beyond any rlimit here: a notification-fd this large cannot be moved. */
-const MAX_FD = 1 << 16;
 const CONTROL_BYTES = 'abqhkti12pcyroduDUxOQ';
 const SIGNAL_OF: Record<string, string> = {
   a: 'SIGALRM', b: 'SIGABRT', q: 'SIGQUIT', h: 'SIGHUP', k: 'SIGKILL', t: 'SIGTERM', i: 'SIGINT',
   '1': 'SIGUSR1', '2': 'SIGUSR2', y: 'SIGWINCH',
 };
-const HEXAD_BIN = fileURLToPath(new URL('../../../bin/hexad.js', import.meta.url));
 
 export class Supervisor {
   readonly dir: string;
@@ -175,66 +171,9 @@ export class Supervisor {
   }
 
   private initControl(): void {
-    const dir = this.dir;
-    const umask = process.umask(0);
-    try {
-      const eventDir = join(dir, 'event');
-      if (this.mkdirChecked(eventDir, 'event')) {
-        try {
-          chownSync(eventDir, -1, process.getegid!());
-          chmodSync(eventDir, 0o3730);
-        } catch (e) {
-          throw fatalSys(111, 'chown event', e);
-        }
-      }
-      this.mkdirChecked(join(dir, 'supervise'), 'supervise');
-      let fd: number;
-      try {
-        fd = openSync(join(dir, 'supervise', 'lock'), C.O_WRONLY | C.O_NONBLOCK | C.O_CREAT, 0o644);
-      } catch (e) {
-        throw fatalSys(111, 'open supervise/lock', e);
-      }
-      let locked: boolean;
-      try {
-        locked = lock(fd, 'w', false);
-      } catch (e) {
-        closeSync(fd);
-        throw fatalSys(111, 'lock supervise/lock', e);
-      }
-      if (!locked) {
-        closeSync(fd);
-        throw new Fatal(100, 'another instance of s6-supervise is already running');
-      }
-      this.lockFd = fd;
-      try {
-        const ctl = join(dir, 'supervise', 'control');
-        try {
-          ensureFifo(ctl, 0o600, 'supervise/control');
-        } catch (e) {
-          if (e instanceof Fatal) throw e;
-          throw fatalSys(111, 'mkfifo supervise/control', e);
-        }
-        try {
-          this.control = new FifoReader(ctl, (chunk) => this.onControl(chunk));
-        } catch (e) {
-          throw fatalSys(111, 'open supervise/control for reading', e);
-        }
-      } catch (e) {
-        this.release();
-        throw e;
-      }
-    } finally {
-      process.umask(umask);
-    }
-  }
-
-  private mkdirChecked(path: string, what: string): boolean {
-    try {
-      return tryMkdir(path);
-    } catch (e) {
-      if ((e as { notDirectory?: boolean }).notDirectory) throw new Fatal(100, `${what} exists and is not a directory`);
-      throw fatalSys(111, `mkdir ${what}`, e);
-    }
+    const c = openControl(this.dir, (chunk) => this.onControl(chunk));
+    this.lockFd = c.lockFd;
+    this.control = c.control;
   }
 
   // ---- status, events, timers -------------------------------------------------------------
@@ -533,53 +472,14 @@ export class Supervisor {
     this.started(plan, pid, 'u');
   }
 
-  /** Everything s6's trystart does before the fork: read notification-fd and lock-fd, make
-   * the notification pipe, lay out the child's descriptors. Null when it cannot start now. */
+  /** Everything s6's trystart does before the fork (see start-plan.ts); null when it cannot
+   * start now (the supervisor then waits as s6-supervise does). */
   private prepareStart(): StartPlan | null {
-    const warn = this.warn;
-    let notif = readUint(this.dir, 'notification-fd', warn);
-    if (notif !== null && notif > 0x7fffffff) {
-      warn('invalid notification-fd');
-      notif = null;
-    }
-    let lockFd = readUint(this.dir, 'lock-fd', warn);
-    if (lockFd !== null && lockFd > 0x7fffffff) {
-      warn('invalid lock-fd');
-      lockFd = null;
-    }
-    if (lockFd !== null && notif !== null && lockFd === notif) {
-      this.setTimeout(INFINITE);
-      warn('unable to start service: notification-fd and lock-fd are the same');
-      return null;
-    }
-    if (lockFd !== null && !this.checkServiceLock()) return null;
-    if ((notif !== null && notif >= MAX_FD) || (lockFd !== null && lockFd >= MAX_FD)) {
-      this.spawnFailed('move notification descriptor', Object.assign(new Error('bad fd'), { errno: 9 }));
-      return null;
-    }
-    let notifyPipe: [number, number] | null = null;
-    if (notif !== null) {
-      try {
-        notifyPipe = pipe(true);
-      } catch (e) {
-        this.setTimeout(60_000);
-        warn(`unable to pipe (waiting 60 seconds): ${errText(e)}`);
-        return null;
-      }
-    }
-    const fds: number[] = [this.stdio.stdin, this.stdio.stdout, this.stdio.stderr];
-    if (notifyPipe && notif !== null) {
-      while (fds.length <= notif) fds.push(-1);
-      fds[notif] = notifyPipe[1];
-    }
-    let file = './run';
-    let argv = ['run', this.name];
-    if (lockFd !== null) {
-      // as s6 HEAD does through s6-setlock: a helper takes the lock at fd N, then execs run
-      file = process.execPath;
-      argv = [process.execPath, HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', this.name];
-    }
-    return { request: [file, argv, this.dir, fds, true], notifyPipe };
+    const r = planStart(this.dir, this.name, this.stdio, this.warn);
+    if ('plan' in r) return r.plan;
+    if (r.spawnError) this.spawnFailed(r.spawnError.what, r.spawnError.e);
+    else this.setTimeout(r.waitMs);
+    return null;
   }
 
   private startFailed(plan: StartPlan, e: unknown): void {
@@ -692,33 +592,6 @@ export class Supervisor {
 
   private progName(): string {
     return this.opts.prog;
-  }
-
-  /** lock-fd, 2.11 style: warn about leftovers and about a lock another instance holds. */
-  private checkServiceLock(): boolean {
-    const path = join(this.dir, 'supervise', 'service-lock');
-    let fd: number;
-    try {
-      fd = openSync(path, C.O_WRONLY | C.O_CREAT, 0o644);
-    } catch (e) {
-      this.setTimeout(60_000);
-      this.warn(`unable to open supervise/service-lock for writing (waiting 60 seconds): ${errText(e)}`);
-      return false;
-    }
-    try {
-      if (fstatSync(fd).size) {
-        ftruncateSync(fd, 0);
-        this.warn('a previous instance of the service wrote to the lock file!');
-      }
-      if (!lock(fd, 'w', false)) this.warn('another instance of the service is already running, child will block');
-    } catch (e) {
-      this.setTimeout(60_000);
-      this.warn(`unable to lock supervise/service-lock (waiting 60 seconds): ${errText(e)}`);
-      return false;
-    } finally {
-      closeSync(fd); // our probe lock goes with it: the child takes its own
-    }
-    return true;
   }
 
   private watchReadiness(fd: number): void {

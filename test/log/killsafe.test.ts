@@ -5,7 +5,7 @@
 // a rotation (held there by the test-only HEXAD_LOG_TEST_HOLD hook).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readdirSync, readFileSync, writeSync, constants as C } from 'node:fs';
+import { closeSync, cpSync, openSync, readdirSync, readFileSync, writeSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkfifo } from '../../src/native/index.js';
@@ -230,7 +230,8 @@ for (const [name, args] of RANDOM_CASES) {
         await l.exited;
       }
       const t = await drain(r, args, total);
-      process.stderr.write(`# ${name}: ${JSON.stringify(t)} ${r.dir}\n`);
+      process.stderr.write(`# ${name}: ${JSON.stringify(t)}\n`);
+      if (t.lost && process.env.HEXAD_KILLSAFE_KEEP) cpSync(join(r.dir, "d"), `${process.env.HEXAD_KILLSAFE_KEEP}/${Date.now()}`, { recursive: true });
       assert.deepEqual({ lost: t.lost, doubled: t.doubled, disorder: t.disorder, garbled: t.garbled }, { lost: 0, doubled: 0, disorder: 0, garbled: 0 });
       const d = join(r.dir, 'd');
       assert.ok(readdirSync(d).filter((n) => n.startsWith('@')).length > 20, 'it rotated');
