@@ -29,6 +29,11 @@ const ROT_NAMES = [
 /** Test-only: HEXAD_LOG_TEST_HOLD=STEP freezes the logger (for good) when a rotation is
  * about to run STEP, after saying so on stderr, so that a test can SIGKILL it right there. */
 let holdAt = process.env.HEXAD_LOG_TEST_HOLD ?? '';
+const TRACE = !!process.env.HEXAD_LOG_TEST_TRACE;
+/** Test-only: HEXAD_LOG_TEST_TRACE=1 says on stderr what the logdir does. */
+export function trace(m: string): void {
+  if (TRACE) writeSync(2, `hexad log: test: ${process.pid} ${m}\n`);
+}
 
 function maybeHold(step: Rot): void {
   holdBefore(ROT_NAMES[step]);
@@ -162,6 +167,10 @@ export class Logdir implements LineSink {
       size = st.size;
     } catch (e) {
       if (errno(e) !== 'ENOENT') throw fatal(`stat ${this.path('current')}`, e);
+    }
+    if (TRACE) {
+      const m = (n: string): string => { try { const st = statSync(this.path(n)); return `${st.size}/${(st.mode & 0o777).toString(8)}`; } catch { return '-'; } };
+      trace(`recover clean=${clean} current=${m('current')} previous=${m('previous')} processed=${m('processed')}`);
     }
     if (!clean) {
       size = 0;
@@ -344,6 +353,7 @@ export class Logdir implements LineSink {
     };
     for (;;) {
       maybeHold(this.rstate);
+      if (TRACE && this.rstate !== Rot.Writable && this.rstate !== Rot.WaitProcessor) trace(`${ROT_NAMES[this.rstate]} b=${this.b}`);
       switch (this.rstate) {
         case Rot.Writable:
           return true;

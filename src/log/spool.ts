@@ -18,6 +18,7 @@ import {
   constants as C,
 } from 'node:fs';
 import { splice } from '../native/index.js';
+import { trace } from './logdir.js';
 
 export const SPOOL_NAME = 'hexad-spool';
 const HDR = 4096;
@@ -81,12 +82,14 @@ export class Spool {
     this.done = Number(h.readBigUInt64LE(8));
     const flags = h.readUInt32LE(16);
     const count = h.readUInt32LE(20);
-    if (flags & INTENT) {
+    trace(`spool done=${this.done} size=${size} intent=${flags & INTENT}`);
+    if (flags & INTENT && this.done <= size) {
       for (let i = 0; i < Math.min(count, currents.length, MAX_LOGDIRS); i++) {
         const ino = Number(h.readBigUInt64LE(24 + 16 * i));
         const before = Number(h.readBigUInt64LE(32 + 16 * i));
         try {
           const st = statSync(currents[i]);
+          trace(`intent ${currents[i]} ino=${ino}/${st.ino} before=${before} now=${st.size}`);
           if (st.ino === ino && st.size > before) truncateSync(currents[i], before);
         } catch { /* gone: archived by a recovery that had already run */ }
       }
@@ -142,14 +145,14 @@ export class Spool {
     if (this.fd < 0 || (done === this.done && !this.intentOpen)) return;
     this.done = done;
     this.intentOpen = false;
+    // acknowledged first: cutting the file back or compacting it comes after, so a kill in
+    // between never leaves an intent that would cut back lines already written
+    this.writeHeader(null);
     if (this.done === this.size && this.size - HDR >= TRUNCATE_AT) {
       ftruncateSync(this.fd, HDR);
       this.done = this.size = this.fed = HDR;
-    } else if (this.done - HDR >= COMPACT_AT && this.size - this.done <= TRUNCATE_AT) {
-      this.compact();
-      return;
-    }
-    this.writeHeader(null);
+      this.writeHeader(null);
+    } else if (this.done - HDR >= COMPACT_AT && this.size - this.done <= TRUNCATE_AT) this.compact();
   }
 
   /** Header and the unacknowledged tail into a new file, renamed over the spool. */

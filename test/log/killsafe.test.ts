@@ -5,7 +5,7 @@
 // a rotation (held there by the test-only HEXAD_LOG_TEST_HOLD hook).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, cpSync, openSync, readdirSync, readFileSync, writeSync, constants as C } from 'node:fs';
+import { closeSync, cpSync, openSync, writeFileSync, readdirSync, readFileSync, writeSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkfifo } from '../../src/native/index.js';
@@ -221,16 +221,19 @@ for (const [name, args] of RANDOM_CASES) {
     const kills = 50;
     const r = rig(total);
     const next = rand(name.length * 7919);
+    const traces: string[] = [];
     try {
       for (let i = 0; i < kills; i++) {
-        const l = startLogger(r, args);
+        const l = startLogger(r, args, process.env.HEXAD_KILLSAFE_KEEP ? { HEXAD_LOG_TEST_TRACE: '1' } : {});
         await l.ready;
         await sleep(Math.floor(next() * 80));
         l.child.kill('SIGKILL');
         await l.exited;
+        traces.push(`--- kill ${i}\n${l.stderr()}`);
       }
       const t = await drain(r, args, total);
       process.stderr.write(`# ${name}: ${JSON.stringify(t)}\n`);
+      if (t.lost && process.env.HEXAD_KILLSAFE_KEEP) writeFileSync(join(r.dir, 'd', 'TRACE'), traces.join(''));
       if (t.lost && process.env.HEXAD_KILLSAFE_KEEP) cpSync(join(r.dir, "d"), `${process.env.HEXAD_KILLSAFE_KEEP}/${Date.now()}`, { recursive: true });
       assert.deepEqual({ lost: t.lost, doubled: t.doubled, disorder: t.disorder, garbled: t.garbled }, { lost: 0, doubled: 0, disorder: 0, garbled: 0 });
       const d = join(r.dir, 'd');
