@@ -1,0 +1,107 @@
+// ready: sd_notify (a real program sends READY=1 on $NOTIFY_SOCKET) and ready: einhorn (the
+// master's readiness once its workers ACK), each holding back an rc dependent with condition ready.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { project } from './fixture.js';
+import { hexadAsync, run, sleep, until } from '../helpers.js';
+
+const PY = '/usr/bin/python3';
+const CHILD = fileURLToPath(new URL('../../src/child/index.js', import.meta.url));
+
+const svstat = (dir: string): string[] => run('s6-svstat', ['-o', 'up,ready,pid', dir]).stdout.trim().split(/\s+/);
+
+/** Processes whose command line contains `word` (the listener must be gone once ready). */
+function processesWith(word: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(word)) out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+test('ready sd_notify: ready only after READY=1, the app is the supervised pid, the listener and its socket are gone', { timeout: 120_000 }, async (t) => {
+  const notify = [
+    'import os, socket, time',
+    "open('socket.txt', 'w').write(os.environ['NOTIFY_SOCKET'])",
+    "while not os.path.exists('go'): time.sleep(0.05)",
+    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
+    "s.connect(os.environ['NOTIFY_SOCKET'])",
+    "s.send(b'STATUS=starting\\nREADY=1\\n')",
+    'time.sleep(1000)',
+  ].join('\n');
+  const p = project(t, {
+    apps: [
+      { name: 'notified', ready: { type: 'sd_notify' }, log: false, run: [PY, '-c', notify] },
+      { name: 'after', dependsOn: { notified: 'ready' }, log: false, run: 'touch after-started; exec sleep 1000' },
+    ],
+  });
+  const up = hexadAsync(['up', '-d'], { cwd: p.dir });
+  const sv = join(p.dir, '.hexad/scan/notified');
+  await until('notified up', () => existsSync(p.file('socket.txt')) && svstat(sv)[0] === 'true');
+  const sock = readFileSync(p.file('socket.txt'), 'utf8');
+  assert.ok(existsSync(sock), 'the socket exists while the app has not said READY=1');
+  await sleep(1000);
+  const [, ready, pid] = svstat(sv);
+  assert.equal(ready, 'false', 'not ready before READY=1');
+  assert.equal(existsSync(p.file('after-started')), false, 'the dependent waits');
+  assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /python3/, 'the supervised pid is the app itself');
+  assert.equal(readdirSync(`/proc/${pid}/fd`).includes('3'), false, 'the app does not hold the notification fd');
+  assert.equal(processesWith('app-notify').length, 1, 'one listener');
+
+  writeFileSync(p.file('go'), '');
+  await until('ready', () => svstat(sv)[1] === 'true');
+  assert.equal((await up).code, 0);
+  assert.ok(existsSync(p.file('after-started')), 'the dependent started once notified was ready');
+  await until('listener gone', () => processesWith('app-notify').length === 0);
+  assert.equal(existsSync(sock), false, 'the socket file is removed');
+  assert.equal(svstat(sv)[2], pid, 'same pid');
+});
+
+test('ready sd_notify: the listener ends when the app dies before READY=1', { timeout: 120_000 }, async (t) => {
+  const p = project(t, { apps: [{ name: 'quitter', ready: { type: 'sd_notify' }, log: false, restart: { policy: 'never' },
+    run: 'echo "$NOTIFY_SOCKET" > socket.txt; sleep 1; exit 3' }] });
+  const up = hexadAsync(['up', '-d'], { cwd: p.dir });
+  await until('socket written', () => existsSync(p.file('socket.txt')));
+  const sock = readFileSync(p.file('socket.txt'), 'utf8').trim();
+  await until('listener gone', () => processesWith(sock.slice(0, -'/notify'.length)).length === 0 && processesWith('app-notify').length === 0, 30_000);
+  assert.equal(existsSync(sock), false, 'the socket file is removed');
+  p.run(['down']);
+  await up;
+});
+
+test('ready einhorn: an rc dependent waits until the workers ACK', { timeout: 120_000 }, async (t) => {
+  const port = 21000 + (process.pid % 20000);
+  const worker = `import('${CHILD}').then(async (c) => { const fs = require('fs');
+    const [srv] = await c.listenAll(() => require('net').createServer((s) => s.end('hi')));
+    fs.appendFileSync('workers.txt', process.cwd() + '\\n');
+    while (!fs.existsSync('ack')) await new Promise((r) => setTimeout(r, 50));
+    await c.ack(); })`;
+  const p = project(t, {
+    apps: [
+      { name: 'web', socket: { bind: `127.0.0.1:${port}`, workers: 2, ackMode: 'manual' }, ready: { type: 'einhorn' }, log: false,
+        cwd: '.', run: [process.execPath, '-e', worker] },
+      { name: 'client', dependsOn: { web: 'ready' }, log: false, run: 'touch client-started; exec sleep 1000' },
+    ],
+  });
+  const up = hexadAsync(['up', '-d'], { cwd: p.dir });
+  const sv = join(p.dir, '.hexad/scan/web');
+  await until('two workers', () => existsSync(p.file('workers.txt')) && readFileSync(p.file('workers.txt'), 'utf8').trim().split('\n').length === 2, 60_000);
+  assert.deepEqual(readFileSync(p.file('workers.txt'), 'utf8').trim().split('\n'), [p.dir, p.dir], 'workers run in the app\'s cwd');
+  await sleep(1000);
+  assert.deepEqual(svstat(sv).slice(0, 2), ['true', 'false'], 'up, not ready before the ACKs');
+  assert.equal(existsSync(p.file('client-started')), false, 'the dependent waits for the ACKs');
+  writeFileSync(p.file('ack'), '');
+  await until('ready', () => svstat(sv)[1] === 'true', 60_000);
+  assert.equal((await up).code, 0);
+  assert.ok(existsSync(p.file('client-started')));
+  // the master runs in the service directory: hexad ls shows its workers
+  const ls = JSON.parse(p.run(['ls', '--json']).stdout);
+  const web = ls.services.find((s: { name: string }) => s.name === 'web');
+  assert.equal(web.workers?.length, 2, JSON.stringify(web));
+});
