@@ -108,8 +108,11 @@ export function runScript(app: AppConfig, base: string, einhornSock: string | nu
     const cwd = resolve(base, app.cwd ?? '.');
     const abs = (b: string): string => (/^unix:[^/]/.test(b) ? `unix:${resolve(cwd, b.slice(5))}` : b);
     const binds = (Array.isArray(s.bind) ? s.bind : [s.bind]).flatMap((b) => ['-b', abs(b)]);
-    const words = [process.execPath, HEXAD_BIN, 'einhorn', ...binds, '-n', String(s.workers ?? 1), '-m', s.ackMode ?? 'timer',
-      ...(s.ackTimeout !== undefined ? ['-s', String(s.ackTimeout)] : []), '-d', einhornSock!, '--'];
+    // einhorn's -m is `manual` or the timer's seconds (-s is something else: the spawn delay)
+    const mode = s.ackMode === 'manual' ? 'manual' : String(s.ackTimeout ?? 1);
+    const words = [process.execPath, HEXAD_BIN, 'einhorn', ...binds, '-n', String(s.workers ?? 1), '-m', mode, '-d', einhornSock!,
+      // each app its own pidfile and lockfile (einhorn's defaults, /tmp/einhorn.*, are shared)
+      '-e', einhornSock!.replace(/\.sock$/, '.pid'), '-f', einhornSock!.replace(/\.sock$/, '.lock'), '--'];
     const worker = ['/bin/sh', '-c', 'cd "$1" || exit 111; shift; exec "$@"', 'hexad-worker', cwd,
       ...(typeof app.run === 'string' ? ['/bin/sh', '-c', app.run] : app.run!)];
     cmd = [...words, ...worker].map(shQuote).join(' ');

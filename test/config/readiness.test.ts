@@ -96,7 +96,10 @@ test('ready einhorn: an rc dependent waits until the workers ACK', { timeout: 12
     apps: [
       { name: 'web', socket: { bind: `127.0.0.1:${port}`, workers: 2, ackMode: 'manual' }, ready: { type: 'einhorn' }, log: false,
         cwd: '.', run: [process.execPath, '-e', worker] },
-      { name: 'client', dependsOn: { web: 'ready' }, log: false, run: 'touch client-started; exec sleep 1000' },
+      // a second socket app at once: each master has its own pidfile and lockfile
+      { name: 'web2', socket: { bind: `127.0.0.1:${port + 1}`, workers: 1, ackMode: 'timer', ackTimeout: 1 }, ready: { type: 'einhorn' }, log: false,
+        run: [process.execPath, '-e', `import('${CHILD}').then((c) => c.listenAll(() => require('net').createServer((s) => s.end('hi'))))`] },
+      { name: 'client', dependsOn: { web: 'ready', web2: 'ready' }, log: false, run: 'touch client-started; exec sleep 1000' },
     ],
   });
   const up = hexadAsync(['up', '-d'], { cwd: p.dir });
@@ -110,6 +113,8 @@ test('ready einhorn: an rc dependent waits until the workers ACK', { timeout: 12
   await until('ready', () => svstat(sv)[1] === 'true', 60_000);
   assert.equal((await up).code, 0);
   assert.ok(existsSync(p.file('client-started')));
+  assert.equal(svstat(join(p.dir, '.hexad/scan/web2'))[1], 'true');
+  for (const app of ['web', 'web2']) assert.ok(existsSync(join(p.dir, `.hexad/einhorn/${app}.pid`)), `${app}.pid`);
   // the master runs in the service directory: hexad ls shows its workers
   const ls = JSON.parse(p.run(['ls', '--json']).stdout);
   const web = ls.services.find((s: { name: string }) => s.name === 'web');
