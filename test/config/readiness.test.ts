@@ -115,6 +115,11 @@ test('ready einhorn: an rc dependent waits until the workers ACK', { timeout: 12
   assert.ok(existsSync(p.file('client-started')));
   assert.equal(svstat(join(p.dir, '.hexad/scan/web2'))[1], 'true');
   for (const app of ['web', 'web2']) assert.ok(existsSync(join(p.dir, `.hexad/einhorn/${app}.pid`)), `${app}.pid`);
+  // hexad reload of a socket app: an einhorn upgrade, the master stays the supervised pid
+  const masterPid = svstat(join(p.dir, '.hexad/scan/web2'))[2];
+  const r = p.run(['reload', 'web2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(svstat(join(p.dir, '.hexad/scan/web2'))[2], masterPid);
   // the master runs in the service directory: hexad ls shows its workers
   const ls = JSON.parse(p.run(['ls', '--json']).stdout);
   const web = ls.services.find((s: { name: string }) => s.name === 'web');
