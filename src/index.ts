@@ -6,7 +6,7 @@ export type {
   HexadConfig, AppConfig, Command, DependencyCondition, Readiness, LogConfig, RestartPolicy, WatchConfig, SocketConfig, RlimitName,
 } from './config/schema.js';
 export { loadConfig, up, down, status, control, waitFor, events, logs, HexadError } from './config/api.js';
-export type { ConfigOptions, UpOptions, ControlCommand, WaitState, ServiceEvent, LogsOptions } from './config/api.js';
+export type { ConfigOptions, UpOptions, ControlCommand, WaitState, ServiceEvent, EventStream, LogsOptions } from './config/api.js';
 export type { LoadedConfig } from './config/load.js';
 export type { LogRecord } from './config/logs.js';
 // hexad.status/1, what status() and `hexad status --json` return

@@ -59,6 +59,7 @@ export const COMMANDS: Record<string, CommandInfo> = {
   'app-finish': { module: 'app-finish', links: [], summary: '(internal) restart policy of a generated finish' },
   'app-watch': { module: 'app-watch', links: [], summary: '(internal) watch, cron and memory cap of an app' },
   'app-probe': { module: 'app-probe', links: [], summary: '(internal) readiness probe of a generated run' },
+  'app-notify': { module: 'app-notify', links: [], summary: '(internal) sd_notify READY=1 to s6 readiness for a generated run' },
 };
 
 const BY_LINK = new Map<string, string>();

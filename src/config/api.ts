@@ -103,40 +103,78 @@ export function waitFor(name: string, state: WaitState, o: ConfigOptions & { tim
 /** One s6 event of a service: s (start), u (up), U (ready), d (down), D (really down), x (exit), O (once). */
 export interface ServiceEvent { service: string; event: string; time: number }
 
+/** What events() returns: an async iterator whose subscription starts at the call. */
+export interface EventStream extends AsyncGenerator<ServiceEvent, void, undefined> {
+  /** resolves once every service's event fifodir is subscribed (rejects as events() would) */
+  subscribed: Promise<void>;
+}
+
 /** The s6 events of the config's services (each subscribed through its supervise/event
- * fifodir) until `signal` aborts. */
-export async function* events(o: ConfigOptions & { apps?: string[]; signal?: AbortSignal } = {}): AsyncGenerator<ServiceEvent> {
-  const { lc, p } = await wrap(() => ctx(o));
-  const names = o.apps ?? readCompiled(currentDb(lc.stateDir) ?? '').apps.flatMap((a) => a.services);
+ * fifodir) until `signal` aborts. The subscription is made when events() is called, not when
+ * the iterator is first read: `const ev = events(); await control(…); for await (… of ev)`
+ * sees the events of that control (await `ev.subscribed` to be certain). */
+export function events(o: ConfigOptions & { apps?: string[]; signal?: AbortSignal } = {}): EventStream {
   const queue: ServiceEvent[] = [];
   let wake: (() => void) | null = null;
-  const listeners = names.map((n) => {
-    const ev = join(p.scan, n, 'event');
-    try { makeFifodir(ev, process.getegid!(), false); } catch { /* exists */ }
-    const l = new FifodirListener(ev, (bytes) => {
-      for (const c of bytes) queue.push({ service: n, event: c, time: Date.now() });
-      const w = wake;
-      wake = null;
-      w?.();
-    });
-    // an iterator being awaited keeps the process alive
-    l.ref(true);
-    return l;
-  });
-  // a pending iterator keeps the process alive, as a pending promise of I/O would
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  const onAbort = (): void => { const w = wake; wake = null; w?.(); };
-  o.signal?.addEventListener('abort', onAbort);
-  try {
-    while (!o.signal?.aborted) {
-      while (queue.length) yield queue.shift()!;
-      await new Promise<void>((r) => { wake = r; });
-    }
-  } finally {
-    clearInterval(keepAlive);
-    o.signal?.removeEventListener('abort', onAbort);
+  let listeners: FifodirListener[] = [];
+  let closed = false;
+  let started = false;
+  const close = (): void => {
+    closed = true;
     for (const l of listeners) l.close();
+    listeners = [];
+  };
+  const subscribed = wrap(async () => {
+    const { lc, p } = await ctx(o);
+    const names = o.apps ?? readCompiled(currentDb(lc.stateDir) ?? '').apps.flatMap((a) => a.services);
+    if (closed) return;
+    for (const n of names) {
+      const ev = join(p.scan, n, 'event');
+      try { makeFifodir(ev, process.getegid!(), false); } catch { /* exists */ }
+      const l = new FifodirListener(ev, (bytes) => {
+        for (const c of bytes) queue.push({ service: n, event: c, time: Date.now() });
+        const w = wake;
+        wake = null;
+        w?.();
+      });
+      // unref'd until someone reads: an events() nobody iterates must not keep the process up
+      l.ref(false);
+      listeners.push(l);
+    }
+  });
+  subscribed.catch(() => { /* reported by the first next() */ });
+  async function* iterate(): AsyncGenerator<ServiceEvent, void, undefined> {
+    started = true;
+    try {
+      await subscribed;
+    } catch (e) {
+      close();
+      throw e;
+    }
+    // an iterator being awaited keeps the process alive
+    for (const l of listeners) l.ref(true);
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const onAbort = (): void => { const w = wake; wake = null; w?.(); };
+    o.signal?.addEventListener('abort', onAbort);
+    try {
+      while (!o.signal?.aborted) {
+        while (queue.length) yield queue.shift()!;
+        if (o.signal?.aborted) break;
+        await new Promise<void>((r) => { wake = r; });
+      }
+    } finally {
+      clearInterval(keepAlive);
+      o.signal?.removeEventListener('abort', onAbort);
+      close();
+    }
   }
+  const gen = iterate();
+  // return() on a generator that never started does not run its finally: close here too
+  const ret = gen.return.bind(gen);
+  gen.return = (v) => { close(); return ret(v); };
+  // aborted before anyone iterated: nobody will run the generator's finally
+  o.signal?.addEventListener('abort', () => { if (!started) close(); }, { once: true });
+  return Object.assign(gen, { subscribed });
 }
 
 export interface LogsOptions extends ConfigOptions {

@@ -127,7 +127,6 @@ function normaliseWatch(w: NonNullable<AppConfig['watch']>, cwd: string): { path
 function writeServiceFiles(app: AppConfig, dir: string): void {
   const r = app.ready;
   if (r) {
-    if (r.type === 'sd_notify' || r.type === 'einhorn') throw new Fatal(100, `app "${app.name}": ready.type: ${r.type} is not implemented yet (use notification-fd, process.send or a probe)`);
     write(join(dir, 'notification-fd'), `${r.type === 'notification-fd' ? r.fd ?? READY_FD : READY_FD}\n`);
   }
   if (app.stopSignal) write(join(dir, 'down-signal'), `${app.stopSignal.startsWith('SIG') ? app.stopSignal : `SIG${app.stopSignal}`}\n`);

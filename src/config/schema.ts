@@ -258,6 +258,8 @@ export function validateConfig(v: unknown): HexadConfig {
     if (app.run !== undefined && app.oneshot !== undefined) fail(`${label}: oneshot`, 'an app has run or oneshot, not both');
     if (app.oneshot !== undefined && (app.instances !== undefined || app.socket !== undefined)) fail(`${label}: oneshot`, 'a oneshot has no instances nor socket');
     if (app.socket !== undefined && app.instances !== undefined) fail(`${label}: instances`, 'a socket app sets socket.workers instead');
+    const ready = app.ready as { type?: string } | undefined;
+    if (ready?.type === 'einhorn' && app.socket === undefined) fail(`${label}: ready.type`, 'einhorn readiness needs a socket app (socket.bind)');
   });
   const cfg = v as unknown as HexadConfig;
   const names = new Map(cfg.apps.map((a) => [a.name, a]));

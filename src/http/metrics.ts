@@ -10,6 +10,7 @@ import { taiNow, secondsSince } from '../s6/tai.js';
 import type { HubEvent, ServiceHub } from './hub.js';
 import { procUsage } from './proc.js';
 import { readWorkersFile } from '../einhorn/in-tree.js';
+import { RcTransitionMetrics } from './rc-metrics.js';
 
 /** What an in-process logger exposes for the metrics (loggers moved into the scanner keep
  * these counts; a logger running as its own process has none to give). */
@@ -40,6 +41,7 @@ export class Metrics {
   private readonly supervisors; private readonly sseClients;
   private readonly ehWorkers; private readonly ehAcked; private readonly ehVersion;
   private readonly unlisten: () => void;
+  private readonly rcTransitions: RcTransitionMetrics;
 
   constructor(private readonly hub: ServiceHub, private readonly loggers: LoggerCounterSource | null, private readonly sseCount: () => number = () => 0) {
     const reg = this.registry;
@@ -77,6 +79,7 @@ export class Metrics {
     this.ehWorkers = g('hexad_einhorn_workers', 'workers of an einhorn master service (any version, stopping included)');
     this.ehAcked = g('hexad_einhorn_workers_acked', 'workers of the current version that have ACKed');
     this.ehVersion = g('hexad_einhorn_version', 'the master\'s current version: the number of upgrades since it started');
+    this.rcTransitions = new RcTransitionMetrics(reg);
     this.scannerStart.set(Math.round(Date.now() / 1000 - process.uptime()));
     this.unlisten = hub.listen((e) => this.onEvent(e));
   }
@@ -209,6 +212,7 @@ export class Metrics {
     } catch {
       return;
     }
+    this.rcTransitions.update(lives.map((l) => l.live));
     for (const live of lives) {
       for (const s of live.services) {
         if (s.internal) continue;

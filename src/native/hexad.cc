@@ -190,6 +190,27 @@ Napi::Value Listen(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, fd);
 }
 
+// bindDgram(path): a bound, non-blocking, close-on-exec UNIX datagram socket (sd_notify's
+// NOTIFY_SOCKET). A path starting with '@' names an abstract socket (no file).
+Napi::Value BindDgram(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  sockaddr_un sun;
+  memset(&sun, 0, sizeof sun);
+  sun.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof sun.sun_path) return fail(env, "bind", ENAMETOOLONG);
+  memcpy(sun.sun_path, path.c_str(), path.size());
+  socklen_t len = sizeof sun;
+  if (path[0] == '@') {
+    sun.sun_path[0] = 0;
+    len = (socklen_t)(offsetof(sockaddr_un, sun_path) + path.size());
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd == -1) return fail(env, "socket", errno);
+  if (bind(fd, reinterpret_cast<sockaddr *>(&sun), len) == -1) { int e = errno; close(fd); return fail(env, "bind", e); }
+  return Napi::Number::New(env, fd);
+}
+
 // localPort(fd): the port a bound inet socket got (for port 0)
 Napi::Value LocalPort(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -655,6 +676,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dup", Napi::Function::New(env, Dup));
   exports.Set("listen", Napi::Function::New(env, Listen));
   exports.Set("localPort", Napi::Function::New(env, LocalPort));
+  exports.Set("bindDgram", Napi::Function::New(env, BindDgram));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));

@@ -18,6 +18,7 @@ interface Addon {
   listen(family: SocketFamily, address: string, port: number, backlog: number, reuseAddr: boolean): number;
   localPort(fd: number): number;
   connectUnix(path: string): number;
+  bindDgram(path: string): number;
   sendFds(sock: number, data: Buffer, fds: number[]): number;
   recvFds(sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
   waitpid(pid: number, noHang: boolean): [number, number] | null;
@@ -95,6 +96,8 @@ export const dup = (fd: number, minFd = 0, cloexec = true): number => load().dup
 export const listen = (family: SocketFamily, address: string, port: number, backlog: number, reuseAddr = true): number =>
   load().listen(family, address, port, backlog, reuseAddr);
 export const localPort = (fd: number): number => load().localPort(fd);
+/** A bound, non-blocking UNIX datagram socket ('@name': abstract). */
+export const bindDgram = (path: string): number => load().bindDgram(path);
 export const connectUnix = (path: string): number => load().connectUnix(path);
 export const sendFds = (sock: number, data: Buffer, fds: number[]): number => load().sendFds(sock, data, fds);
 export const recvFds = (sock: number, maxBytes: number): { data: Buffer; fds: number[] } | null => load().recvFds(sock, maxBytes);

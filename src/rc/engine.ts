@@ -13,6 +13,7 @@ import { FDHOLDER, RUNNER, type Database } from './db.js';
 import { runnerSocket } from './live.js';
 import { runOneshot } from './oneshot-client.js';
 import { connectUnix } from '../native/index.js';
+import { TransitionLog } from './transitions-log.js';
 import { hasNotification, longrunTransition, sendDown, type Outcome, type Running } from './transition.js';
 
 export interface Output {
@@ -47,8 +48,12 @@ export class Engine {
   private stateFd = -1;
   private readonly running = new Map<number, Running>();
   readonly failures: Failure[] = [];
+  /** LIVE/transitions: one record per real transition, read by the metrics at scrape time */
+  private readonly tlog: TransitionLog | null;
 
-  constructor(private readonly o: EngineOptions) {}
+  constructor(private readonly o: EngineOptions) {
+    this.tlog = o.dryRun === null ? new TransitionLog(o.live) : null;
+  }
 
   /** Records service i's new state in LIVE/state at once: its byte is rewritten in place, so
    * the file is accurate after every transition (s6-rc rewrites the whole file each time,
@@ -66,6 +71,7 @@ export class Engine {
   close(): void {
     if (this.stateFd >= 0) closeSync(this.stateFd);
     this.stateFd = -1;
+    this.tlog?.close();
   }
 
   /** SIGTERM/SIGINT: abort the longrun transitions, start nothing new, finish the rest. */
@@ -136,6 +142,10 @@ export class Engine {
         if (verbosity >= 2) out.info(`service ${s.name}: ${up ? 'starting' : 'stopping'}`);
         r.done.then((outcome) => {
           this.running.delete(i);
+          if (this.tlog && !s.internal) {
+            const ms = performance.now() - started[i];
+            this.tlog.append({ service: s.name, up, ok: outcome.ok, startMs: Date.now() - ms, durationMs: ms });
+          }
           if (finished) return;
           try {
             if (outcome.ok) this.onSuccess(i, up, performance.now() - started[i], broadcast);

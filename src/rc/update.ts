@@ -13,6 +13,7 @@ import { loadDb, type Database } from './db.js';
 import { Engine, type Output } from './engine.js';
 import { exists, rmQuietly } from './files.js';
 import { hiercopy } from '../s6/tree.js';
+import { TRANSITIONS_DIR } from './transitions-log.js';
 import { atomicSymlink, createLiveDir, newServiceDir, readPipeName, setPipeNames, superviseAll } from './init.js';
 import { lexExecline, LexError } from './lexer.js';
 import { readPrefix, readState, scandirOf, takeLiveLocks, takeLock } from './live.js';
@@ -294,6 +295,7 @@ async function switchLiveDir(o: UpdateOptions, old: Database, nw: Database, plan
       }
       symlinkSync(real, join(dir, 'servicedirs', s.name));
     }
+    carryTransitions(live, dir);
     atomicSymlink(basename(dir), live);
   } catch (e) {
     for (const swap of swaps.reverse()) swap.rollback();
@@ -391,4 +393,11 @@ class OnlineSwap {
     } catch { /* best effort: the error that made us roll back is what gets reported */ }
     if (this.wantUp) writeControl(this.dir, 'supervise', 'U');
   }
+}
+
+/** The rc transition records (metrics) follow the live state into the new live directory. */
+function carryTransitions(live: string, dir: string): void {
+  try {
+    hiercopy(join(live, TRANSITIONS_DIR), join(dir, TRANSITIONS_DIR));
+  } catch { /* none yet */ }
 }

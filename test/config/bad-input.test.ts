@@ -16,6 +16,7 @@ const cases: Array<[string, string, unknown, RegExp]> = [
   ['unknown key', 'hexad.config.json', { apps: [{ name: 'a', run: 'x', restartt: 1 }] }, /app "a": restartt: unknown key$/],
   ['wrong type', 'hexad.config.json', { apps: [{ name: 'a', run: 'x', instances: 'two' }] }, /app "a": instances: must be a list of strings$/],
   ['nested unknown key', 'hexad.config.json', { apps: [{ name: 'a', run: 'x', log: { sise: 10 } }] }, /app "a": log\.sise: unknown key$/],
+  ['einhorn readiness without a socket', 'hexad.config.json', { apps: [{ name: 'a', run: 'x', ready: { type: 'einhorn' } }] }, /app "a": ready\.type: einhorn readiness needs a socket app \(socket\.bind\)$/],
   ['unknown dependency', 'hexad.config.json', { apps: [{ name: 'a', run: 'x', dependsOn: ['zz'] }] }, /app "a": dependsOn: no app named zz$/],
 ];
 
