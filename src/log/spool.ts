@@ -123,8 +123,35 @@ export class Spool {
   /** Moves up to `max` bytes from the pipe `from` into the spool: the count, 0 at end of
    * input, -11 (EAGAIN) when the pipe is empty. Throws ENOSPC… (nothing was taken then). */
   fill(from: number, max: number): number {
-    const n = splice(from, this.fd, this.size, max);
+    let n: number;
+    if (this.copyBuf) n = this.copy(from, max);
+    else {
+      try {
+        n = splice(from, this.fd, this.size, max);
+      } catch (e) {
+        // a filesystem that cannot take a splice: read, then write (a kill between the two
+        // loses that read, as without a spool)
+        if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+        this.copyBuf = Buffer.allocUnsafe(max);
+        n = this.copy(from, max);
+      }
+    }
     if (n > 0) this.size += n;
+    return n;
+  }
+
+  private copyBuf: Buffer | null = null;
+
+  private copy(from: number, max: number): number {
+    const buf = this.copyBuf!.length >= max ? this.copyBuf! : (this.copyBuf = Buffer.allocUnsafe(max));
+    let n: number;
+    try {
+      n = readSync(from, buf, 0, max, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return -11;
+      throw e;
+    }
+    if (n > 0) writeSync(this.fd, buf, 0, n, this.size);
     return n;
   }
 

@@ -79,19 +79,36 @@ function assertSequence(nums: number[], upTo: number): void {
   for (let i = 1; i < nums.length; i++) assert.ok(nums[i] > nums[i - 1], `out of order at ${nums[i]}`);
 }
 
-// writes `line N` lines, a few at a time, resuming from its counter so a restart neither skips
-// nor repeats one
-const COUNTER = `#!/bin/sh
-n=$(cat counter 2>/dev/null || echo 0)
-while [ "$n" -lt LIMIT ]; do
-  n=$((n+1)); echo "line $n"; echo $n > counter.new; mv counter.new counter
-  [ $((n % 5)) = 0 ] && sleep 0.02
-done
-exec sleep 1000
+// writes `line N` lines, ten at a time, resuming from its counter so a restart neither skips
+// nor repeats one (it leaves on SIGTERM only between a write and the next)
+const PRODUCER = `
+const fs = require('fs');
+let n = 0;
+try { n = Number(fs.readFileSync('counter', 'utf8')) || 0; } catch {}
+let stop = false;
+process.on('SIGTERM', () => { stop = true; });
+function batch() {
+  if (stop) process.exit(0);
+  if (n >= LIMIT) return setTimeout(batch, 1000);
+  let s = '';
+  const end = Math.min(n + 10, LIMIT);
+  for (let i = n + 1; i <= end; i++) s += 'line ' + i + '\\n';
+  fs.writeSync(1, s);
+  n = end;
+  fs.writeFileSync('counter.new', String(n));
+  fs.renameSync('counter.new', 'counter');
+  setTimeout(batch, 8);
+}
+batch();
 `;
 
 function loggedService(dir: string, limit: number, logArgs = 't n500 s4096 ./main'): string {
-  serviceDir(dir, { run: COUNTER.replace('LIMIT', String(limit)), 'log/run': `#!/bin/sh\nexec ${process.execPath} ${HEXAD} log -d 3 ${logArgs}\n`, 'log/notification-fd': '3\n' });
+  serviceDir(dir, {
+    run: `exec ${process.execPath} ./producer.cjs\n`,
+    'producer.cjs': PRODUCER.replace(/LIMIT/g, String(limit)),
+    'log/run': `#!/bin/sh\nexec ${process.execPath} ${HEXAD} log -d 3 ${logArgs}\n`,
+    'log/notification-fd': '3\n',
+  });
   return dir;
 }
 
@@ -150,7 +167,7 @@ describe('a hosted logger', () => {
 
   test('a SIGKILL of the scanner loses nothing the pipe held: the service keeps its pipe, the next scanner reads on', async (t) => {
     const sc = join(root, 'scankill');
-    const svc = loggedService(join(sc, 'a'), 3000);
+    const svc = loggedService(join(sc, 'a'), 6000);
     const log = join(svc, 'log');
     const starts: ReturnType<typeof hexadDaemon>[] = [];
     t.after(async () => { for (const d of starts) await d.stop(); });
@@ -160,7 +177,7 @@ describe('a hosted logger', () => {
       await scanning(sc);
       await serviceUp(svc);
       const at = counter(svc);
-      await until('more lines', () => counter(svc) > at + 150 || counter(svc) === 3000, 30_000);
+      await until('more lines', () => counter(svc) > at + 150 || counter(svc) === 6000, 30_000);
       d.kill('SIGKILL');
       await d.wait();
       await sleep(300); // the service writes on, into the pipe only it holds now
@@ -168,9 +185,9 @@ describe('a hosted logger', () => {
     const d = hexadDaemon(['svscan', sc]);
     starts.push(d);
     await scanning(sc);
-    await until('all produced', () => counter(svc) === 3000, 60_000);
-    await until('all logged', () => numbers(join(log, 'main')).includes(3000), 20_000);
-    assertSequence(numbers(join(log, 'main')), 3000);
+    await until('all produced', () => counter(svc) === 6000, 60_000);
+    await until('all logged', () => numbers(join(log, 'main')).includes(6000), 20_000);
+    assertSequence(numbers(join(log, 'main')), 6000);
   });
 
   test('any other log/run runs as a process, and HEXAD_HOSTED_LOGGERS=0 turns hosting off', async (t) => {
