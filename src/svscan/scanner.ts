@@ -316,10 +316,10 @@ export class Scanner {
         entry.logger!.pipeIn = this.pipes.acquire(p.name, 'r');
       } else {
         const out = readPipeName(name, 'hexad-pipe-out');
-        if (out) entry.service.pipeOut = this.pipes.acquire(`named:${out}`, 'w', () => this.adoptedPipe(name, 1));
+        if (out) entry.service.pipeOut = this.pipes.acquire(`named:${out}`, 'w', () => this.adoptedPipe(name, 1), true);
       }
       const inName = readPipeName(name, 'hexad-pipe-in');
-      if (inName && !entry.service.pipeIn) entry.service.pipeIn = this.pipes.acquire(`named:${inName}`, 'r', () => this.adoptedPipe(name, 0));
+      if (inName && !entry.service.pipeIn) entry.service.pipeIn = this.pipes.acquire(`named:${inName}`, 'r', () => this.adoptedPipe(name, 0), true);
     } catch (e) {
       this.opts.warn(`unable to pipe for ${name}: ${errText(e)}`);
       this.scheduleScan(now + DIR_RETRY_MS);
@@ -362,7 +362,8 @@ export class Scanner {
       onExit: () => this.supervisorExited(entry, slot, sup),
       onEvent: (x, ev) => this.observer?.event(slot.name, slot.isLogger, x, ev),
       onCloseStdio: (x) => { x.stdio = { stdin: this.devNullIn, stdout: this.devNullOut, stderr: x.stdio.stderr }; },
-      hosted: slot.isLogger ? this.hostedLoggers.chooser(slot.name) : undefined,
+      // a logger (X/log, or the consumer end of an s6-rc pipeline) can run hosted
+      hosted: slot.isLogger || slot.pipeIn ? this.hostedLoggers.chooser(slot.name) : undefined,
     });
     slot.sup = sup;
     batch.push({ entry, slot, sup });
