@@ -241,3 +241,16 @@ test('the metrics count what hosted loggers wrote, across their restarts', async
   const bytes = Number(m.get('hexad_logger_bytes_total')?.metrics[0]?.value);
   assert.ok(bytes >= 40 * 'line 1\n'.length, `bytes ${bytes}`);
 });
+
+test('the consumer end of an s6-rc pipeline (hexad-pipe-in) is hosted too', async (t) => {
+  const sc = join(root, 'pipeline');
+  const prod = join(sc, 'prod');
+  serviceDir(prod, { run: `exec ${process.execPath} ./producer.cjs\n`, 'producer.cjs': PRODUCER.replace(/LIMIT/g, '100'), 'hexad-pipe-out': 'p1\n' });
+  const cons = join(sc, 'prod-log');
+  serviceDir(cons, { run: `#!/bin/sh\nexec ${process.execPath} ${HEXAD} log t ./main\n`, 'hexad-pipe-in': 'p1\n' });
+  const d = await svscan(t, sc);
+  await until('100 logged', () => existsSync(join(cons, 'main')) && numbers(join(cons, 'main')).length === 100);
+  assert.equal(readStatus(cons).pid, d.pid);
+  assert.deepEqual(loggerProcesses(d.pid), []);
+  assertSequence(numbers(join(cons, 'main')), 100);
+});
