@@ -52,7 +52,7 @@ export class Tree {
   scanner: ChildProcess | null = null;
   private readonly logFd: number;
 
-  constructor(readonly impl: Impl, readonly root: string, private readonly scannerArgs: string[] = []) {
+  constructor(readonly impl: Impl, readonly root: string, private readonly scannerArgs: string[] = [], private readonly extraEnv: NodeJS.ProcessEnv = {}) {
     this.scan = join(root, 'scan');
     mkdirSync(this.scan, { recursive: true });
     this.logFd = openSync(join(root, 'scanner.log'), 'a');
@@ -63,7 +63,7 @@ export class Tree {
   }
 
   start(): void {
-    const env = { ...process.env, SOAK_TREE: this.root };
+    const env = { ...process.env, ...this.extraEnv, SOAK_TREE: this.root };
     const stdio: ['ignore', number, number] = ['ignore', this.logFd, this.logFd];
     this.scanner = this.impl === 'hexad'
       ? spawn(NODE, [HEXAD, 'svscan', ...this.scannerArgs, this.scan], { stdio, env, detached: true })
