@@ -17,17 +17,9 @@ import { join } from 'node:path';
 import * as native from '../native/index.js';
 import { Fatal } from '../s6/diag.js';
 import { getopt, UsageError } from './getopt.js';
+import { alive } from '../s6/signals.js';
 
 export const usage = '--fd N --pid PID [ --owner UID:GID ]';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** True when one datagram of sd_notify's NAME=value lines says READY=1. */
 export const saysReady = (datagram: string): boolean => datagram.split('\n').some((l) => l.trim() === 'READY=1');

@@ -3,18 +3,10 @@
 // fd N; gives up when PID (the service) is gone. Started double-forked by a generated run.
 import { closeSync, writeSync } from 'node:fs';
 import { getopt, UsageError } from './getopt.js';
+import { alive } from '../s6/signals.js';
 import { probeOnce, type Probe } from '../config/probe.js';
 
 export const usage = '--fd N ( --http URL | --tcp HOST:PORT | --exec CMD ) [ --interval MS ] [ --timeout MS ] --pid PID';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export default async function main(args: string[]): Promise<number> {
   const { opts, rest } = getopt(args, '', ['fd', 'http', 'tcp', 'exec', 'interval', 'timeout', 'pid'].map((name) => ({ name, arg: true })));

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLocked } from '../s6/lockfile.js';
 import { readStatus } from '../s6/status.js';
+import { alive } from '../s6/signals.js';
 import type { Layout } from './layout.js';
 
 export interface ProbeResult { ok: boolean; why: string }
@@ -16,16 +17,6 @@ function initState(l: Layout): InitState | null {
     return JSON.parse(readFileSync(l.stateFile, 'utf8')) as InitState;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

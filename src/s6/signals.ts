@@ -33,3 +33,15 @@ export function signalNumber(name: string): number {
   if (n === undefined) throw new Error(`unknown signal ${name}`);
   return n;
 }
+
+/** Is process `pid` still there? Signal 0 only asks (0 and -1 would ask a whole group: false);
+ * EPERM means it is, as another user. */
+export function alive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { hostedLogArgs } from '../../src/svscan/hosted-logger.js';
 import { readStatus } from '../../src/s6/status.js';
 import { HEXAD, hexad, hexadDaemon, rmrf, run, serviceDir, sleep, tmp, until } from '../helpers.js';
-import { scanning, serviceUp, svscan } from './scan-helpers.js';
+import { numberedProducer, scanning, serviceUp, svscan } from './scan-helpers.js';
 
 const root = tmp('hexad-hosted-');
 after(() => rmrf(root));
@@ -79,33 +79,10 @@ function assertSequence(nums: number[], upTo: number): void {
   for (let i = 1; i < nums.length; i++) assert.ok(nums[i] > nums[i - 1], `out of order at ${nums[i]}`);
 }
 
-// writes `line N` lines, ten at a time, resuming from its counter so a restart neither skips
-// nor repeats one (it leaves on SIGTERM only between a write and the next)
-const PRODUCER = `
-const fs = require('fs');
-let n = 0;
-try { n = Number(fs.readFileSync('counter', 'utf8')) || 0; } catch {}
-let stop = false;
-process.on('SIGTERM', () => { stop = true; });
-function batch() {
-  if (stop) process.exit(0);
-  if (n >= LIMIT) return setTimeout(batch, 1000);
-  let s = '';
-  const end = Math.min(n + 10, LIMIT);
-  for (let i = n + 1; i <= end; i++) s += 'line ' + i + '\\n';
-  fs.writeSync(1, s);
-  n = end;
-  fs.writeFileSync('counter.new', String(n));
-  fs.renameSync('counter.new', 'counter');
-  setTimeout(batch, 8);
-}
-batch();
-`;
-
 function loggedService(dir: string, limit: number, logArgs = 't n500 s4096 ./main'): string {
   serviceDir(dir, {
     run: `exec ${process.execPath} ./producer.cjs\n`,
-    'producer.cjs': PRODUCER.replace(/LIMIT/g, String(limit)),
+    'producer.cjs': numberedProducer(limit, 10, 8),
     'log/run': `#!/bin/sh\nexec ${process.execPath} ${HEXAD} log -d 3 ${logArgs}\n`,
     'log/notification-fd': '3\n',
   });
@@ -245,7 +222,7 @@ test('the metrics count what hosted loggers wrote, across their restarts', async
 test('the consumer end of an s6-rc pipeline (hexad-pipe-in) is hosted too', async (t) => {
   const sc = join(root, 'pipeline');
   const prod = join(sc, 'prod');
-  serviceDir(prod, { run: `exec ${process.execPath} ./producer.cjs\n`, 'producer.cjs': PRODUCER.replace(/LIMIT/g, '100'), 'hexad-pipe-out': 'p1\n' });
+  serviceDir(prod, { run: `exec ${process.execPath} ./producer.cjs\n`, 'producer.cjs': numberedProducer(100, 10, 8), 'hexad-pipe-out': 'p1\n' });
   const cons = join(sc, 'prod-log');
   serviceDir(cons, { run: `#!/bin/sh\nexec ${process.execPath} ${HEXAD} log t ./main\n`, 'hexad-pipe-in': 'p1\n' });
   const d = await svscan(t, sc);

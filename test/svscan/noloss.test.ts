@@ -7,37 +7,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readStatus } from '../../src/s6/status.js';
 import { HEXAD, hexad, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
-import { svscan, serviceUp } from './scan-helpers.js';
+import { numberedProducer, svscan, serviceUp } from './scan-helpers.js';
 
 const root = tmp('hexad-noloss-');
 after(() => rmrf(root));
 
 const LINES = 200_000;
-
-// The producer resumes from its counter file; it writes batches of whole lines (each batch
-// below PIPE_BUF, so a write is atomic) and saves the counter after each one, and it leaves
-// on SIGTERM only between a write and the next, so no line is written twice or skipped.
-const PRODUCER = `
-const fs = require('fs');
-const total = ${LINES};
-let n = 0;
-try { n = Number(fs.readFileSync('counter', 'utf8')) || 0; } catch {}
-let stop = false;
-process.on('SIGTERM', () => { stop = true; });
-function batch() {
-  if (stop) process.exit(0);
-  if (n >= total) return setTimeout(batch, 1000);
-  let s = '';
-  const end = Math.min(n + 100, total);
-  for (let i = n + 1; i <= end; i++) s += 'line ' + i + '\\n';
-  fs.writeSync(1, s);
-  n = end;
-  fs.writeFileSync('counter.new', String(n));
-  fs.renameSync('counter.new', 'counter');
-  setTimeout(batch, 15);
-}
-batch();
-`;
 
 function logLines(logdir: string): string[] {
   const files = readdirSync(logdir).filter((f) => /^@[0-9a-f]{24}\.[su]$/.test(f)).sort();
@@ -54,7 +29,7 @@ async function noLoss(t: { after: (fn: () => unknown) => void }, name: string, l
   const svc = join(sc, 'prod');
   serviceDir(svc, {
     run: `exec ${process.execPath} ./producer.cjs\n`,
-    'producer.cjs': PRODUCER,
+    'producer.cjs': numberedProducer(LINES, 100, 15),
     'log/run': `exec ${process.execPath} ${HEXAD} log -b ${logScript} ./main\n`,
     'log/notification-fd': '3\n',
   });

@@ -39,3 +39,30 @@ export async function svscan(t: { after: (fn: () => unknown) => void }, scandir:
   await scanning(scandir);
   return d;
 }
+
+/** A service's producer (producer.cjs) of `line N` lines, `batch` at a time every `everyMs`,
+ * up to `total`. It resumes from its counter file and saves it after each write (each batch
+ * below PIPE_BUF, so a write is atomic), and leaves on SIGTERM only between a write and the
+ * next: across its restarts no line is written twice or skipped. */
+export function numberedProducer(total: number, batch: number, everyMs: number): string {
+  return `
+const fs = require('fs');
+let n = 0;
+try { n = Number(fs.readFileSync('counter', 'utf8')) || 0; } catch {}
+let stop = false;
+process.on('SIGTERM', () => { stop = true; });
+function batch() {
+  if (stop) process.exit(0);
+  if (n >= ${total}) return setTimeout(batch, 1000);
+  let s = '';
+  const end = Math.min(n + ${batch}, ${total});
+  for (let i = n + 1; i <= end; i++) s += 'line ' + i + '\\n';
+  fs.writeSync(1, s);
+  n = end;
+  fs.writeFileSync('counter.new', String(n));
+  fs.renameSync('counter.new', 'counter');
+  setTimeout(batch, ${everyMs});
+}
+batch();
+`;
+}
