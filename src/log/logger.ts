@@ -190,7 +190,11 @@ export class Logger {
       },
     };
     if (spool) {
-      const si = new SpoolInput(io.input, handlers, spool, warn);
+      // large rotation sizes take large reads (fewer system calls); small ones keep s6-log's
+      // 8191, so that a rotation happens as close to the size as s6-log's
+      const smallest = Math.min(...logdirs.map((ld) => ld.spec.size));
+      const chunk = Math.max(8191, Math.min(65536, Math.floor(smallest / 16)));
+      const si = new SpoolInput(io.input, handlers, spool, warn, chunk);
       this.input = si;
       si.start();
     } else this.input = new Input(io.input, handlers);
@@ -306,9 +310,10 @@ export class Logger {
     for (const ld of this.logdirs) ld.flush();
     if (spool && !this.logdirsPending()) {
       holdBefore('SpoolCommit');
-      spool.commit(spool.fed - this.engine.pendingLine);
+      spool.written(spool.fed - this.engine.pendingLine);
     }
     if (!this.logdirs.some((ld) => ld.rotationDue())) return;
+    spool?.commit();
     // with a spool, a half-read line is in the spool, past what is acknowledged: a kill
     // during the rotation cannot lose it
     if (this.engine.pendingLine && !this.stopped && this.input.isStream && !spool) {

@@ -65,6 +65,8 @@ export class SpoolInput {
     const got = this.spool.read(buf, this.spool.fed, n);
     this.spool.fed += got;
     this.h.data(buf, got);
+    // less than asked: the pipe is drained for now, a good time to acknowledge
+    if (got < buf.length) this.spool.commit();
   }
 
   private pauseFor(ms: number): void {

@@ -29,6 +29,8 @@ const TRUNCATE_AT = 1 << 16;
 /** a partial line held: rewrite the file once this much precedes it */
 const COMPACT_AT = 1 << 20;
 const MAX_LOGDIRS = (HDR - 24) / 16;
+/** acknowledge at least this often while the pipe never drains */
+const COMMIT_EVERY = 1 << 20;
 
 /** A logdir's `current` as an intent records it. */
 export interface Witness { path: string; ino: number; size: number }
@@ -40,7 +42,12 @@ export class Spool {
   size = HDR;
   /** end of what was handed to the logger (replayed or read back after a fill) */
   fed = HDR;
+  /** an intent was recorded and its writes are not all done */
   private intentOpen = false;
+  /** the header on disk holds an intent */
+  private intentOnDisk = false;
+  /** written, not yet acknowledged on disk */
+  private pendingDone: number | null = null;
 
   private constructor(private readonly path: string, private fd: number) {}
 
@@ -160,21 +167,38 @@ export class Spool {
     return readSync(this.fd, buf, 0, len, at);
   }
 
-  /** Records the logdirs' `current` as they are before a write. */
+  /** Records the logdirs' `current` as they are before a write; the same header write
+   * acknowledges what the previous batch wrote (see written()). */
   intent(witnesses: Witness[]): void {
     if (this.intentOpen || this.fd < 0) return;
+    if (this.pendingDone !== null) this.done = this.pendingDone;
+    this.pendingDone = null;
     this.writeHeader(witnesses);
     this.intentOpen = true;
+    this.intentOnDisk = true;
   }
 
-  /** Everything before `done` is written: acknowledge it, and compact when it is worth it. */
-  commit(done: number): void {
-    if (this.fd < 0 || (done === this.done && !this.intentOpen)) return;
-    this.done = done;
+  /** Everything before `done` is written. Acknowledged lazily: by the next intent, or by
+   * commit() (when the pipe is drained, before a rotation, every megabyte). Until then a kill
+   * makes the next start cut `current` back to the last intent and write those lines again:
+   * once, never lost. */
+  written(done: number): void {
+    if (this.fd < 0) return;
     this.intentOpen = false;
+    if (done !== this.done) this.pendingDone = done;
+    if (done - this.done >= COMMIT_EVERY) this.commit();
+  }
+
+  /** Writes the acknowledgement now, and compacts when it is worth it. Must run before a
+   * rotation renames a `current` an intent on disk names. */
+  commit(): void {
+    if (this.fd < 0 || this.intentOpen || (this.pendingDone === null && !this.intentOnDisk)) return;
+    if (this.pendingDone !== null) this.done = this.pendingDone;
+    this.pendingDone = null;
     // acknowledged first: cutting the file back or compacting it comes after, so a kill in
     // between never leaves an intent that would cut back lines already written
     this.writeHeader(null);
+    this.intentOnDisk = false;
     if (this.done === this.size && this.size - HDR >= TRUNCATE_AT) {
       ftruncateSync(this.fd, HDR);
       this.done = this.size = this.fed = HDR;
@@ -214,6 +238,7 @@ export class Spool {
   close(): void {
     if (this.fd < 0) return;
     try {
+      this.commit();
       if (!this.intentOpen && this.done === this.size && this.size > HDR) {
         ftruncateSync(this.fd, HDR);
         this.done = this.size = this.fed = HDR;
