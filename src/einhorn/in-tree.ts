@@ -9,7 +9,7 @@
 //   then rename) whenever its children table changes, and removes it when it exits. After a
 //   kill -9 the file stays, but it names the dead master's pid: readers show it only when that pid
 //   is the pid the supervisor reports for the service, so a stale file is never shown.
-import { closeSync, fstatSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, closeSync, fstatSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as native from '../native/index.js';
 import { writeAtomic } from '../s6/atomic.js';
@@ -125,8 +125,11 @@ export function removeWorkersFile(path: string): void {
 /** For `hexad status`: the workers of the einhorn master running as `pid` in service `dir`. */
 export function readWorkersFile(dir: string, pid: number | null): WorkersFile | null {
   if (pid === null) return null;
+  const path = join(dir, 'supervise', WORKERS_FILE);
+  // most services have none: a stat is far cheaper than a failing read (an exception each)
+  if (!existsSync(path)) return null;
   try {
-    const doc = JSON.parse(readFileSync(join(dir, 'supervise', WORKERS_FILE), 'utf8')) as WorkersFile;
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as WorkersFile;
     if (doc.master !== pid || !Array.isArray(doc.workers)) return null;
     return doc;
   } catch {
