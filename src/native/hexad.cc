@@ -20,6 +20,8 @@
 #include <spawn.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <uv.h>
 
 #include <algorithm>
 #include <atomic>
@@ -558,7 +560,78 @@ Napi::Value Strerror(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), strerror(int_arg(info, 0)));
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434  // the same number on every Linux architecture
+#endif
+
+// pidfdOpen(pid): a descriptor of the process that becomes readable when it exits (Linux >=
+// 5.3, any process, not only a child); ENOSYS on older kernels. Close-on-exec.
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  int fd = (int)syscall(SYS_pidfd_open, (pid_t)int_arg(info, 0), 0);
+  if (fd == -1) return fail(env, "pidfd_open", errno);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(env, fd);
+}
+
+// One descriptor watched for readability in the event loop (a libuv poll handle). It owns
+// the descriptor: unwatch() closes both.
+struct Watch {
+  uv_poll_t handle;
+  int fd;
+  napi_env env;
+  Napi::FunctionReference cb;
+};
+
+void WatchClosed(uv_handle_t *h) {
+  Watch *w = static_cast<Watch *>(h->data);
+  if (w->fd >= 0) close(w->fd);
+  delete w;
+}
+
+void WatchFired(uv_poll_t *h, int status, int) {
+  Watch *w = static_cast<Watch *>(h->data);
+  uv_poll_stop(h);
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  w->cb.MakeCallback(env.Global(), {Napi::Number::New(env, status)});
+}
+
+// watchReadable(fd, cb): calls cb(status) once, from the event loop, when fd becomes readable
+// (status < 0: a libuv error). Returns the watch, for unwatch().
+Napi::Value WatchReadable(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uv_loop_t *loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return fail(env, "uv_default_loop", EINVAL);
+  Watch *w = new Watch();
+  w->fd = int_arg(info, 0);
+  w->env = env;
+  int r = uv_poll_init(loop, &w->handle, w->fd);
+  if (r < 0) { delete w; return fail(env, "uv_poll_init", -r); }
+  w->handle.data = w;
+  r = uv_poll_start(&w->handle, UV_READABLE, WatchFired);
+  if (r < 0) {
+    w->fd = -1;  // the caller keeps (and closes) its descriptor on failure
+    uv_close(reinterpret_cast<uv_handle_t *>(&w->handle), WatchClosed);
+    return fail(env, "uv_poll_start", -r);
+  }
+  w->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  return Napi::External<Watch>::New(env, w);
+}
+
+// unwatch(watch): stops watching and closes the descriptor. Exactly once per watch: the watch
+// is freed after it (the TypeScript side guards this).
+Napi::Value Unwatch(const Napi::CallbackInfo &info) {
+  Watch *w = info[0].As<Napi::External<Watch>>().Data();
+  w->cb.Reset();
+  uv_close(reinterpret_cast<uv_handle_t *>(&w->handle), WatchClosed);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("watchReadable", Napi::Function::New(env, WatchReadable));
+  exports.Set("unwatch", Napi::Function::New(env, Unwatch));
   exports.Set("realtime", Napi::Function::New(env, Realtime));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("spawnMany", Napi::Function::New(env, SpawnMany));

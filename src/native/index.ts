@@ -32,6 +32,9 @@ interface Addon {
   spawnMany(requests: SpawnRequest[], env: string[]): number[];
   spawn(path: string, argv: string[], env: string[], cwd: string | null, fds: number[], setsid: boolean): number;
   strerror(errno: number): string;
+  pidfdOpen(pid: number): number;
+  watchReadable(fd: number, cb: (status: number) => void): object;
+  unwatch(watch: object): void;
 }
 
 // <package>/src/native: a prebuilt binary in prebuilds/<platform>-<arch>/ (shipped in the npm
@@ -132,4 +135,22 @@ export const strerror = (errno: number): string => load().strerror(Math.abs(errn
 
 export function isSyscallError(e: unknown, code?: string): e is SyscallError {
   return e instanceof Error && typeof (e as SyscallError).code === 'string' && (code === undefined || (e as SyscallError).code === code);
+}
+
+/** pidfd_open(2): a descriptor (close-on-exec) that becomes readable when process `pid` exits;
+ * throws (code ENOSYS on kernels before 5.3, ESRCH when no such process). */
+export const pidfdOpen = (pid: number): number => load().pidfdOpen(pid);
+
+/** Watches `fd` in the event loop and calls `onReadable` once when it becomes readable. The
+ * watch owns `fd` from then on: the returned stop() ends the watch and closes it (later calls
+ * do nothing). When watching fails, this throws and `fd` is still the caller's. */
+export function watchReadable(fd: number, onReadable: (status: number) => void): () => void {
+  let watch: object | null = null;
+  watch = load().watchReadable(fd, onReadable);
+  return () => {
+    if (!watch) return;
+    const w = watch;
+    watch = null;
+    load().unwatch(w);
+  };
 }
