@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <poll.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -635,7 +636,24 @@ Napi::Value Unwatch(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// pollReadable(fds[], timeoutMs): blocks in poll(2) until one of fds is readable (or hung up),
+// at most timeoutMs (-1: no limit); returns the ready fds ([] at the timeout or on EINTR). For
+// one-shot commands that have nothing else to do while they wait.
+Napi::Value PollReadable(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array in = info[0].As<Napi::Array>();
+  std::vector<pollfd> p(in.Length());
+  for (uint32_t i = 0; i < in.Length(); i++) p[i] = {in.Get(i).As<Napi::Number>().Int32Value(), POLLIN, 0};
+  int r = poll(p.data(), p.size(), int_arg(info, 1));
+  if (r == -1 && errno != EINTR) return fail(env, "poll", errno);
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (auto &x : p) if (r > 0 && x.revents) out.Set(k++, x.fd);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("pollReadable", Napi::Function::New(env, PollReadable));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("watchReadable", Napi::Function::New(env, WatchReadable));
   exports.Set("unwatch", Napi::Function::New(env, Unwatch));

@@ -35,6 +35,7 @@ interface Addon {
   pidfdOpen(pid: number): number;
   watchReadable(fd: number, cb: (status: number) => void): object;
   unwatch(watch: object): void;
+  pollReadable(fds: number[], timeoutMs: number): number[];
 }
 
 // <package>/src/native: a prebuilt binary in prebuilds/<platform>-<arch>/ (shipped in the npm
@@ -154,3 +155,7 @@ export function watchReadable(fd: number, onReadable: (status: number) => void):
     load().unwatch(w);
   };
 }
+
+/** Blocks in poll(2) until one of `fds` is readable, at most `timeoutMs` (-1: no limit); the
+ * ready fds, [] at the timeout. Only for one-shot commands (it stops the event loop). */
+export const pollReadable = (fds: number[], timeoutMs: number): number[] => load().pollReadable(fds, timeoutMs);

@@ -1,6 +1,6 @@
 // FIFOs read without blocking libuv's thread pool: open O_RDONLY|O_NONBLOCK, keep a write end
 // of our own so the reader never sees EOF, and let a net.Socket (a libuv pipe) read it.
-import { chmodSync, closeSync, openSync, statSync, constants as C } from 'node:fs';
+import { chmodSync, closeSync, openSync, readSync, statSync, constants as C } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { mkfifo } from '../native/index.js';
@@ -36,6 +36,28 @@ export class FifoReader {
     }
     this.rfd = rfd;
     if (!lazy) this.start();
+  }
+
+  /** The read end, for a blocking poll (lazy readers that were never started). */
+  get fd(): number {
+    return this.rfd;
+  }
+
+  /** Reads what is there now, without the event loop (a lazy reader never started): each
+   * chunk goes to onData. */
+  readNow(): void {
+    if (this.socket || this.closed) return;
+    const buf = Buffer.allocUnsafe(4096);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.rfd, buf, 0, buf.length, null);
+      } catch {
+        return; // EAGAIN: nothing more
+      }
+      if (n <= 0) return;
+      this.onData(Buffer.from(buf.subarray(0, n)));
+    }
   }
 
   /** Starts reading (once). */

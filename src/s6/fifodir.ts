@@ -126,6 +126,15 @@ export class FifodirListener {
     this.reader?.start();
   }
 
+  /** For a lazy listener waited on with a blocking poll: its FIFO, and a read of what is there. */
+  get fd(): number {
+    return this.reader ? this.reader.fd : -1;
+  }
+
+  readNow(): void {
+    this.reader?.readNow();
+  }
+
   /** Whether a pending subscription keeps the process alive. */
   ref(on: boolean): void {
     this.reader?.ref(on);
