@@ -147,7 +147,14 @@ export const pidfdOpen = (pid: number): number => load().pidfdOpen(pid);
  * do nothing). When watching fails, this throws and `fd` is still the caller's. */
 export function watchReadable(fd: number, onReadable: (status: number) => void): () => void {
   let watch: object | null = null;
-  watch = load().watchReadable(fd, onReadable);
+  // an exception must not stay pending inside the addon's libuv callback: rethrown as uncaught
+  watch = load().watchReadable(fd, (status) => {
+    try {
+      onReadable(status);
+    } catch (e) {
+      process.nextTick(() => { throw e; });
+    }
+  });
   return () => {
     if (!watch) return;
     const w = watch;

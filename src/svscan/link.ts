@@ -72,7 +72,7 @@ export class EventWaiter {
       if (!this.pending.size) return;
       const left = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - Date.now()));
       if (left === 0) throw new TimeoutError();
-      pollReadable([...this.pending].map((l) => l.fd), Math.min(left === -1 ? 2 ** 30 : left, 2 ** 30));
+      pollReadable([...this.pending].map((l) => l.fd), left === -1 ? -1 : Math.min(left, 2 ** 30));
     }
   }
 
