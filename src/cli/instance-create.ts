@@ -5,7 +5,7 @@ export const usage = '[ -d | -D ] [ -f ] [ -P ] [ -t timeout ] service instancen
 
 export default async function main(args: string[]): Promise<number> {
   const { opts, rest } = getopt(args, 'dDfPt:');
-  const o: CreateOptions = { asOwner: true };
+  const o: CreateOptions = { asOwner: true, blocking: true };
   for (const [k, v] of opts) {
     if (k === 'd') { o.down = true; o.removeDown = true; }
     else if (k === 'D') { o.down = true; o.removeDown = false; }

@@ -5,7 +5,7 @@ export const usage = '[ -X ] [ -t timeout ] service instancename';
 
 export default async function main(args: string[]): Promise<number> {
   const { opts, rest } = getopt(args, 'Xt:');
-  const o: DeleteOptions = { wait: true, asOwner: true };
+  const o: DeleteOptions = { wait: true, asOwner: true, blocking: true };
   for (const [k, v] of opts) {
     if (k === 'X') o.wait = false;
     else if (k === 't') o.timeout = uintArg(v);

@@ -3,7 +3,7 @@
 // node:net (~4 ms); the interactive shell keeps the event-driven Client.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { connectUnix } from '../native/index.js';
-import { LineSplitter, encode, decodeReplies } from './wire.js';
+import { LineSplitter, encodeJson, decodeReplies } from './wire.js';
 
 export class SyncClient {
   private readonly splitter = new LineSplitter(64 * 1024 * 1024);
@@ -19,7 +19,7 @@ export class SyncClient {
   }
 
   send(request: unknown): void {
-    const data = Buffer.from(encode(request));
+    const data = Buffer.from(encodeJson(request));
     let off = 0;
     while (off < data.length) off += writeSync(this.fd, data, off);
   }

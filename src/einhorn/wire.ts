@@ -6,6 +6,14 @@ export function encode(message: unknown): string {
   return dump(message).replace(/%/g, '%25').replace(/\n/g, '%0A') + '\n';
 }
 
+/** A request as JSON, which is a YAML document to every einhorn master (string keys, as
+ * einhorn's own client sends). The blocking client uses it: it spares a one-shot command the
+ * YAML emitter and its Unicode regular expressions (~2-3 ms of start-up). */
+export function encodeJson(message: unknown): string {
+  const plain = message instanceof Map ? Object.fromEntries(message) : message;
+  return JSON.stringify(plain).replace(/%/g, '%25') + '\n';
+}
+
 /** Throws (YamlError) when the line is not a YAML document of the supported subset. */
 export function decode(line: string): unknown {
   return parse(line.replace(/%(25|0A)/g, (m) => (m === '%25' ? '%' : '\n')));

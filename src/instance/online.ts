@@ -55,6 +55,8 @@ export interface CreateOptions {
   timeout?: number;
   /** root acting as the owner of the instanced service (the command-line tools do) */
   asOwner?: boolean;
+  /** wait for the supervisor with a blocking poll (the command-line tool: a one-shot process) */
+  blocking?: boolean;
 }
 
 function mkdirOk(dir: string): void {
@@ -104,6 +106,7 @@ export async function createInstance(service: string, name: string, o: CreateOpt
       publicEvents: o.publicEvents,
       force: o.force,
       deadline,
+      blocking: o.blocking,
     });
   } catch (e) {
     rmrf(copy);
@@ -116,6 +119,8 @@ export interface DeleteOptions {
   wait?: boolean;
   timeout?: number;
   asOwner?: boolean;
+  /** wait with a blocking poll (the command-line tool) */
+  blocking?: boolean;
 }
 
 /** s6-instance-delete: unlinks the instance from the nested scan directory, has the scanner stop
@@ -126,7 +131,7 @@ export async function deleteInstance(service: string, name: string, o: DeleteOpt
   const scandir = runningScandir(service);
   if (o.asOwner) actAsOwner(scandir);
   try {
-    await unlinkNames(scandir, [name], o.wait ?? true, deadlineAfter(o.timeout ?? 0));
+    await unlinkNames(scandir, [name], o.wait ?? true, deadlineAfter(o.timeout ?? 0), o.blocking);
   } catch (e) {
     throw fatalSys(111, `prepare deletion of instance ${name} of service ${service}`, e);
   }

@@ -34,8 +34,14 @@ export class SpoolInput {
     }
     if (this.done) return;
     this.watch = watchReadable(this.fd, (status) => {
-      if (status < 0) this.fail(Object.assign(new Error('poll failed'), { errno: -status }));
-      else this.pump();
+      // nothing may throw back into the addon's libuv callback (in the scanner, a hosted
+      // logger's error would end the scanner): an error ends this logger only
+      try {
+        if (status < 0) this.fail(Object.assign(new Error('poll failed'), { errno: -status }));
+        else this.pump();
+      } catch (e) {
+        this.fail(e);
+      }
     });
     if (this.paused) unwatch(this.watch, true);
   }

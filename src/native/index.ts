@@ -1,5 +1,5 @@
 // Typed access to src/native/hexad.cc, the only native code in hexad.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -37,6 +37,8 @@ interface Addon {
   watchReadable(fd: number, cb: (status: number, events: number) => void): number;
   unwatch(id: number, pause: boolean): void;
   rewatch(id: number): void;
+  pidfdOpen(pid: number): number;
+  pollReadable(fds: number[], timeoutMs: number): number[];
 }
 
 // <package>/src/native: a prebuilt binary in prebuilds/<platform>-<arch>/ (shipped in the npm
@@ -151,3 +153,37 @@ export const strerror = (errno: number): string => load().strerror(Math.abs(errn
 export function isSyscallError(e: unknown, code?: string): e is SyscallError {
   return e instanceof Error && typeof (e as SyscallError).code === 'string' && (code === undefined || (e as SyscallError).code === code);
 }
+
+/** pidfd_open(2): a descriptor (close-on-exec) that becomes readable when process `pid` exits;
+ * throws (code ENOSYS on kernels before 5.3, ESRCH when no such process). */
+export const pidfdOpen = (pid: number): number => load().pidfdOpen(pid);
+
+/** Watches `fd` in the event loop and calls `onReadable` once when it becomes readable. The
+ * watch owns `fd` from then on: the returned stop() ends the watch and closes it (later calls
+ * do nothing). When watching fails, this throws and `fd` is still the caller's. */
+export function watchOnce(fd: number, onReadable: (status: number) => void): () => void {
+  let id = 0;
+  const stop = (): void => {
+    if (!id) return;
+    unwatch(id, false);
+    id = 0;
+    try {
+      closeSync(fd);
+    } catch { /* closed */ }
+  };
+  id = watchReadable(fd, (status) => {
+    if (!id) return;
+    stop();
+    // an exception must not stay pending inside the addon's libuv callback: rethrown as uncaught
+    try {
+      onReadable(status);
+    } catch (e) {
+      process.nextTick(() => { throw e; });
+    }
+  });
+  return stop;
+}
+
+/** Blocks in poll(2) until one of `fds` is readable, at most `timeoutMs` (-1: no limit); the
+ * ready fds, [] at the timeout. Only for one-shot commands (it stops the event loop). */
+export const pollReadable = (fds: number[], timeoutMs: number): number[] => load().pollReadable(fds, timeoutMs);

@@ -98,7 +98,8 @@ export class FifodirListener {
   private reader: FifoReader | null = null;
   readonly path: string;
 
-  constructor(readonly dir: string, onEvent: (bytes: string) => void) {
+  /** `lazy`: events are read from listen() on (they wait in the FIFO until then). */
+  constructor(readonly dir: string, onEvent: (bytes: string) => void, lazy = false) {
     for (;;) {
       const base = `${PREFIX.slice(0, -1)}${tainLabel(taiNow())}:${randomSuffix()}`;
       const tmp = join(dir, '.' + base);
@@ -109,7 +110,7 @@ export class FifodirListener {
         throw e;
       }
       try {
-        this.reader = new FifoReader(tmp, (chunk) => onEvent(chunk.toString('latin1')));
+        this.reader = new FifoReader(tmp, (chunk) => onEvent(chunk.toString('latin1')), lazy);
         this.path = join(dir, base);
         renameSync(tmp, this.path);
       } catch (e) {
@@ -119,6 +120,19 @@ export class FifodirListener {
       }
       return;
     }
+  }
+
+  listen(): void {
+    this.reader?.start();
+  }
+
+  /** For a lazy listener waited on with a blocking poll: its FIFO, and a read of what is there. */
+  get fd(): number {
+    return this.reader ? this.reader.fd : -1;
+  }
+
+  readNow(): void {
+    this.reader?.readNow();
   }
 
   /** Whether a pending subscription keeps the process alive. */

@@ -32,7 +32,8 @@ export class SvListener {
         } catch { /* s6 ignores this; the subscription below reports what matters */ }
         let l: FifodirListener;
         try {
-          l = new FifodirListener(eventDir, (bytes) => this.onEvent(i, bytes));
+          // lazy: a service already in the wanted state is answered without loading `net`
+          l = new FifodirListener(eventDir, (bytes) => this.onEvent(i, bytes), true);
         } catch (e) {
           throw fatalSys(111, `subscribe to events for ${dir}`, e);
         }
@@ -107,6 +108,7 @@ export class SvListener {
   }
 
   private nextEvent(deadline: number): Promise<void> {
+    for (const l of this.listeners) l.listen();
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       if (deadline !== Infinity) {

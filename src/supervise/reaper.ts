@@ -108,7 +108,8 @@ export function childEnviron(): string[] {
   return environ;
 }
 
-let sweepQueued = false;
+/** Pids registered since the last turn: each is looked at once, by pid, on the next turn. */
+const fresh: number[] = [];
 
 /** Must run before any child is started: a SIGCHLD that comes before Node listens is lost. */
 export function listenForChildren(): void {
@@ -120,18 +121,32 @@ export function listenForChildren(): void {
 }
 
 /** Calls `onExit` with the raw wait status of `pid`, a child started by the addon (or adopted
- * across a re-exec). A sweep follows on the next turn, for a child that died before it was
- * registered. */
+ * across a re-exec). On the next turn that pid alone is waited for (WNOHANG), for a child that
+ * died before it was registered (its SIGCHLD may have been handled already). By pid, not a
+ * batch: waitid(P_ALL) walks every child in the kernel, a cost that grows with the tree, and a
+ * restart would pay it once more per death. */
 export function watchChild(pid: number, onExit: OnExit): void {
   listenForChildren();
   children.set(pid, onExit);
   claim(pid, true);
-  if (!sweepQueued) {
-    sweepQueued = true;
-    setImmediate(() => {
-      sweepQueued = false;
-      reap();
-    });
+  if (fresh.push(pid) === 1) setImmediate(checkFresh);
+}
+
+function checkFresh(): void {
+  const pids = fresh.splice(0);
+  for (const pid of pids) {
+    const onExit = children.get(pid);
+    if (!onExit) continue;
+    let r: [number, number] | null;
+    try {
+      r = waitpid(pid, true);
+    } catch {
+      continue; // not our child (an adopted pid that another process reaped): left as before
+    }
+    if (!r) continue;
+    children.delete(pid);
+    claim(pid, false);
+    onExit(r[1]);
   }
 }
 

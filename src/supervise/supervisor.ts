@@ -15,11 +15,11 @@ import type { FifoReader } from '../s6/fifo.js';
 import { cleanFifodir, notify } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
-import { taiNow } from '../s6/tai.js';
+import { taiNow, taiToUnixMs } from '../s6/tai.js';
 import { writeDownReason } from '../s6/down-reason.js';
 import { readDownSignal, readUint } from './service-files.js';
 import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
-import { findOrphan, procStat, stillRunning } from './orphan.js';
+import { findOrphan, procStat, watchOrphanExit } from './orphan.js';
 import type { HostedChooser, HostedRun, HostedStarter } from './hosted.js';
 import { openControl } from './control-dir.js';
 import { planStart, type StartPlan } from './start-plan.js';
@@ -144,8 +144,8 @@ export class Supervisor {
     return old.pid !== process.pid && findOrphan(old) ? old : null;
   }
 
-  /** Supervises a running orphan again. It is not our child, so its death is noticed by
-   * polling /proc, and its wait status is unknown (recorded as exit code 0). */
+  /** Supervises a running orphan again. It is not our child, so its death is noticed through
+   * orphan.ts (a pidfd, or /proc on old kernels), and its wait status is unknown (exit code 0). */
   private adopt(old: SvStatus): void {
     const s = this.status;
     Object.assign(s, { pid: old.pid, stamp: old.stamp, readyStamp: old.readyStamp, wstat: old.wstat, ready: old.ready, wantUp: old.wantUp, paused: old.paused });
@@ -154,19 +154,20 @@ export class Supervisor {
     this.warn(`adopting service pid ${old.pid} left running by a previous supervisor`);
     const startMs = procStat(old.pid)?.startMs ?? 0;
     const pid = old.pid;
-    this.adoptWatch = setInterval(() => {
-      if (stillRunning(pid, startMs)) return;
-      this.stopAdoptWatch();
+    // the restart throttle counts from the readiness the old status records, as if we had seen it
+    if (old.ready) this.nextStart = performance.now() + Math.max(0, 1000 - (Date.now() - taiToUnixMs(old.readyStamp)));
+    this.adoptWatch = watchOrphanExit(pid, startMs, () => {
+      this.adoptWatch = null;
       if (this.status.pid !== pid || this.status.finishing) return;
       this.lastWstat = 0;
       this.dispatch('chld');
-    }, 200);
+    });
   }
 
-  private adoptWatch: NodeJS.Timeout | null = null;
+  private adoptWatch: (() => void) | null = null;
 
   private stopAdoptWatch(): void {
-    if (this.adoptWatch) clearInterval(this.adoptWatch);
+    this.adoptWatch?.();
     this.adoptWatch = null;
   }
 

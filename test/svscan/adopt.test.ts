@@ -1,0 +1,104 @@
+// A scanner killed -9 and restarted adopts the services still running; the death of an
+// adopted service (not the new scanner's child) is noticed through a pidfd, not a /proc poll.
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, readdirSync, readlinkSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readStatus } from '../../src/s6/status.js';
+import { taiToUnixMs } from '../../src/s6/tai.js';
+import { procStat, watchOrphanExit } from '../../src/supervise/orphan.js';
+import { pidfdOpen } from '../../src/native/index.js';
+import { hexadDaemon, processAlive, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
+import { scanning, serviceUp, svscan } from './scan-helpers.js';
+
+const root = tmp('hexad-adopt-');
+after(() => rmrf(root));
+let uniq = 300_000 + (process.pid % 1000) * 100;
+
+function havePidfd(): boolean {
+  try {
+    closeSync(pidfdOpen(process.pid));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidfdCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[pidfd]') n++;
+    } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
+
+describe('watchOrphanExit', { timeout: 30_000 }, () => {
+  test('calls back once when the process exits; stop() before that means no call', async () => {
+    const a = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const b = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const calls: string[] = [];
+    watchOrphanExit(a.pid!, procStat(a.pid!)!.startMs, () => calls.push('a'));
+    const stopB = watchOrphanExit(b.pid!, procStat(b.pid!)!.startMs, () => calls.push('b'));
+    stopB();
+    a.kill('SIGKILL');
+    b.kill('SIGKILL');
+    await until('a reported', () => calls.includes('a'));
+    await sleep(400);
+    assert.deepEqual(calls, ['a']);
+  });
+
+  test('a pid that is gone, or whose start time does not match, is reported at once', async () => {
+    const calls: number[] = [];
+    const c = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    watchOrphanExit(c.pid!, procStat(c.pid!)!.startMs - 10_000, () => calls.push(1));
+    watchOrphanExit(2 ** 22 + 7, 0, () => calls.push(2));
+    assert.deepEqual(calls, [], 'never synchronously');
+    await until('both reported', () => calls.length === 2);
+    c.kill('SIGKILL');
+  });
+});
+
+describe('adopted services after a SIGKILL of svscan', { timeout: 120_000 }, () => {
+  test('their deaths are events (a pidfd each), and they restart without a poll delay', async (t) => {
+    if (!havePidfd()) return t.skip('no pidfd_open on this kernel');
+    const sc = join(root, 'scan');
+    mkdirSync(sc, { recursive: true });
+    const names = ['a', 'b', 'c'];
+    // services that report readiness: one ready for over 1 s is restarted at once after a death
+    for (const n of names) serviceDir(join(sc, n), { run: `echo >&3\nexec sleep ${uniq++} 3>&-\n`, 'notification-fd': '3\n' });
+    const d1 = hexadDaemon(['svscan', sc]);
+    t.after(() => d1.stop());
+    await scanning(sc);
+    const old = new Map<string, number>();
+    for (const n of names) old.set(n, await serviceUp(join(sc, n)));
+    for (const n of names) await until(`${n} ready`, () => readStatus(join(sc, n)).ready);
+    // a service ready for < 1 s is restarted after a pause: let them all grow older
+    await sleep(1200);
+    d1.kill('SIGKILL');
+    await d1.wait();
+    const d2 = await svscan(t, sc);
+    await until('all adopted', () => (d2.stderr.match(/adopting service pid/g) ?? []).length === names.length);
+    await until('a pidfd per adopted service', () => pidfdCount(d2.pid) >= names.length);
+    const latencies: number[] = [];
+    for (const n of names) {
+      const pid = old.get(n)!;
+      const killedAt = Date.now();
+      process.kill(pid, 'SIGKILL');
+      const st = await until(`${n} restarted`, () => {
+        const s = readStatus(join(sc, n));
+        return s.pid && s.pid !== pid ? s : null;
+      });
+      assert.ok(processAlive(st!.pid));
+      latencies.push(taiToUnixMs(st!.stamp) - killedAt);
+    }
+    t.diagnostic(`restart latency of adopted services (ms): ${latencies.map((x) => x.toFixed(1)).join(', ')}`);
+    // a poll every 200 ms would add 100 ms on average; the 1 s throttle would add 1000 ms. The
+    // bound is loose (a loaded machine); the pidfd count above is the exact check.
+    assert.ok(Math.min(...latencies) < 150, `restart latencies ${latencies.join(', ')} ms`);
+    // the deaths were seen through the pidfds, which are closed once seen
+    await until('the pidfds closed', () => pidfdCount(d2.pid) === 0);
+  });
+});
