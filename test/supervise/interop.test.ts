@@ -104,7 +104,8 @@ describe('hexad and s6 are interchangeable', { timeout: 120_000 }, () => {
     ['svc', '-O'], untilField('wantedup', 'false'), ['svstat'], ['svc', '-T', W, '-wD', '-k'], ['svstat'], ['svstat', FIELDS],
     ['svc', '-T', W, '-wu', '-o'], ['svstat'],
     ['svc', '-T', W, '-wD', '-D'], ['svstat'], ['svc', '-T', W, '-wu', '-U'], ['svstat'],
-    ['svwait', '-t', '300', '-d'],
+    // a timeout long enough for Debian's s6-svwait to set up its s6-ftrigrd helper under load
+    ['svwait', '-t', '1500', '-d'],
     ['svc', '-T', W, '-wr', '-r'], ['svstat'],
     ['svc', '-x'], ['svc', '-T', W, '-wD', '-d'], ['svwait', '-t', '1000', '-u'],
   ]));
@@ -128,7 +129,7 @@ describe('hexad and s6 are interchangeable', { timeout: 120_000 }, () => {
     run: '#!/bin/sh\nwhile [ ! -e go ]; do sleep 0.05; done\nexit 1\n', finish: '#!/bin/sh\nexit 125\n', 'notification-fd': '3\n',
   }, [
     ['svwait', '-t', W, '-u'], ['svlisten1', '-t', W, '-U', DIR_ARG, 'touch', 'go'], ['svstat'], ['svstat', FIELDS],
-    ['svwait', '-t', '300', '-u'],
+    ['svwait', '-t', '1500', '-u'],
   ]));
 
   test('-wU without notification-fd falls back to -wu with a warning', () => compare('nonotif', {
