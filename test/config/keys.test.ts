@@ -64,7 +64,9 @@ test('env, envFile, cwd, nice, rlimits, user, instances, stopSignal, oneshot dow
   assert.equal(readFileSync(p.file('once.txt'), 'utf8'), 'ran\n', 'not restarted after exit 0');
 
   assert.equal(p.run(['start', 'later']).code, 0);
-  assert.ok(existsSync(p.file('later-started')));
+  // `start` returns once the service is up (spawned, as s6 means it): its first command may not
+  // have run yet
+  await until('later started', () => existsSync(p.file('later-started')));
 
   assert.equal(p.run(['stop', 'graceful']).code, 0);
   await until('SIGINT handled', () => existsSync(p.file('sig.txt')));
