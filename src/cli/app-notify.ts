@@ -11,7 +11,7 @@
 // writes s6's readiness newline on fd N, removes the socket and exits: it lives only until the
 // app is ready (or gone: it gives up when PID disappears). A kill -9 of the listener leaves an
 // empty-ish /tmp/hexad-notify-* directory behind and the service never ready; nothing else.
-import { chownSync, closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as native from '../native/index.js';
@@ -20,6 +20,16 @@ import { getopt, UsageError } from './getopt.js';
 import { alive } from '../s6/signals.js';
 
 export const usage = '--fd N --pid PID [ --owner UID:GID ]';
+
+/** A process that has exited but is not reaped yet has ended for us too. */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /** True when one datagram of sd_notify's NAME=value lines says READY=1. */
 export const saysReady = (datagram: string): boolean => datagram.split('\n').some((l) => l.trim() === 'READY=1');
@@ -79,7 +89,7 @@ export default async function main(args: string[]): Promise<number> {
     }
     // poll: Node has no UNIX datagram handle, and a blocking read in the thread pool would keep
     // the process from exiting; 20 ms at first, 100 ms after a few seconds
-    if (++idle % 10 === 0 && !alive(pid)) {
+    if (++idle % 10 === 0 && (!alive(pid) || zombie(pid))) {
       cleanup();
       return 1;
     }

@@ -56,7 +56,9 @@ test('linuxserver.io base style: the init-* chain in order, then svc-cron; PUID/
 
 test('a v2 image moved to v3: cont-init.d, services.d with s6-log, user2 after services.d, cont-finish.d', { skip }, async () => {
   const root = install('legacy-v2');
-  const r = await runInit(root, probeCmd(root), envFor(root, { APP_ENV: 'staging', APP_PORT: '4000' }));
+  // the services.d app reports readiness and init waits for it (S6_CMD_WAIT_FOR_SERVICES), so
+  // that "user2 after services.d" is an order, not a race with the app's first line
+  const r = await runInit(root, probeCmd(root), envFor(root, { APP_ENV: 'staging', APP_PORT: '4000', S6_CMD_WAIT_FOR_SERVICES: '1' }));
   assert.equal(r.code, 0, r.stderr);
   const t = trace(root);
   for (const [a, b] of [['cont-init banner staging', 'cont-init dirs'], ['cont-init dirs', 'app'], ['app', 'metrics'], ['metrics', 'probe-ready'], ['probe-ready', 'app-finish'], ['app-finish', 'cont-finish flush']]) before(t, a, b);
