@@ -110,6 +110,8 @@ describe('finish', { timeout: 120_000 }, () => {
     const at = await ev.waitFor('dDu');
     assert.deepEqual(lines(), [`256 15 ${dir}`]);
     await until('restarted', () => ev.text.length >= at && status(dir).pid);
+    // sh reads ./run after its exec: rewrite it only once the restart runs sleep
+    await until('sleep running', () => { try { return readFileSync(`/proc/${status(dir).pid}/cmdline`, 'latin1').startsWith('sleep'); } catch { return false; } });
     writeFileSync(join(dir, 'run'), '#!/bin/sh\nexit 3\n');
     svc(dir, '-k');
     await until('two more finish runs', () => lines().length >= 3);
