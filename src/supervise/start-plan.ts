@@ -1,15 +1,18 @@
-// What s6-supervise's trystart does before the fork: read notification-fd and lock-fd, make
-// the notification pipe, lay out the child's descriptors. Pure but for the files it reads and
+// What s6-supervise's trystart does before the fork: read notification-fd and lock-fd, open
+// the notification file (readiness-file.ts), lay out the child's descriptors. Pure but for the files it reads and
 // the pipe it makes; the supervisor acts on the answer.
 import { closeSync, fstatSync, ftruncateSync, openSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lock, pipe, type SpawnRequest } from '../native/index.js';
+import { lock, type SpawnRequest } from '../native/index.js';
 import { errText, type Warn } from '../s6/diag.js';
 import { readUint } from './service-files.js';
 import type { Stdio } from './supervisor.js';
+import { openReadinessFile } from './readiness-file.js';
+import { noteSpawnIntent } from './spawn-intent.js';
 
-export interface StartPlan { request: SpawnRequest | null; notifyPipe: [number, number] | null }
+/** `notifyFd`: our descriptor of the notification file, to close once the child has it. */
+export interface StartPlan { request: SpawnRequest | null; notifyFd: number | null }
 
 /** A plan, or why not now: wait `waitMs` (-1: until told), or fail as an exec failure would. */
 export type PlanResult = { plan: StartPlan } | { waitMs: number; spawnError?: undefined } | { spawnError: { what: string; e: unknown }; waitMs?: undefined };
@@ -40,19 +43,19 @@ export function planStart(dir: string, name: string, stdio: Stdio, warn: Warn): 
   if ((notif !== null && notif >= MAX_FD) || (lockFd !== null && lockFd >= MAX_FD)) {
     return { spawnError: { what: 'move notification descriptor', e: Object.assign(new Error('bad fd'), { errno: 9 }) } };
   }
-  let notifyPipe: [number, number] | null = null;
+  let notifyFd: number | null = null;
   if (notif !== null) {
     try {
-      notifyPipe = pipe(true);
+      notifyFd = openReadinessFile(dir);
     } catch (e) {
-      warn(`unable to pipe (waiting 60 seconds): ${errText(e)}`);
+      warn(`unable to open supervise/hexad-ready (waiting 60 seconds): ${errText(e)}`);
       return { waitMs: 60_000 };
     }
   }
   const fds: number[] = [stdio.stdin, stdio.stdout, stdio.stderr];
-  if (notifyPipe && notif !== null) {
+  if (notifyFd !== null && notif !== null) {
     while (fds.length <= notif) fds.push(-1);
-    fds[notif] = notifyPipe[1];
+    fds[notif] = notifyFd;
   }
   let file = './run';
   let argv = ['run', name];
@@ -61,7 +64,12 @@ export function planStart(dir: string, name: string, stdio: Stdio, warn: Warn): 
     file = process.execPath;
     argv = [process.execPath, HEXAD_BIN, 'supervise', '--setlock-exec', String(lockFd), join('supervise', 'service-lock'), './run', 'run', name];
   }
-  return { plan: { request: [file, argv, dir, fds, true], notifyPipe } };
+  try {
+    noteSpawnIntent(dir);
+  } catch (e) {
+    warn(`unable to write supervise/hexad-spawn: ${errText(e)}`);
+  }
+  return { plan: { request: [file, argv, dir, fds, true], notifyFd } };
 }
 
 /** lock-fd, 2.11 style: warn about leftovers and about a lock another instance holds. 0 when

@@ -5,7 +5,6 @@
 // (FIFO of command bytes), supervise/status (35 bytes, rewritten through status.new),
 // supervise/death_tally, and the event/ fifodir.
 import { accessSync, closeSync, openSync, realpathSync, unlinkSync, writeFileSync, constants as C } from 'node:fs';
-import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawnMany, strerror } from '../native/index.js';
@@ -15,7 +14,7 @@ import type { FifoReader } from '../s6/fifo.js';
 import { cleanFifodir, notify } from '../s6/fifodir.js';
 import { signalNumber } from '../s6/signals.js';
 import { readStatus, wstatExitCode, wstatSignal, wstatSignaled, writeStatus, type SvStatus } from '../s6/status.js';
-import { taiNow, taiToUnixMs } from '../s6/tai.js';
+import { taiFromUnixMs, taiNow, taiToUnixMs } from '../s6/tai.js';
 import { writeDownReason } from '../s6/down-reason.js';
 import { readDownSignal, readUint } from './service-files.js';
 import { abandonChild, childEnviron, listenForChildren, spawnWatched, watchChild } from './reaper.js';
@@ -23,6 +22,8 @@ import { findOrphan, procStat, watchOrphanExit } from './orphan.js';
 import type { HostedChooser, HostedRun, HostedStarter } from './hosted.js';
 import { openControl } from './control-dir.js';
 import { planStart, type StartPlan } from './start-plan.js';
+import { readinessReported, watchReadinessFile } from './readiness-file.js';
+import { findUnrecordedSpawn } from './spawn-intent.js';
 
 export const enum State { Down, Up, Finish, LastUp, LastFinish }
 
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
 }
 
 const INFINITE = -1;
+/** test only: spawn, then never record the pid (a kill -9 between the spawn and the status) */
+const HOLD_AFTER_SPAWN = process.env.HEXAD_SUPERVISE_TEST_HOLD === 'spawned';
 const CONTROL_BYTES = 'abqhkti12pcyroduDUxOQ';
 const SIGNAL_OF: Record<string, string> = {
   a: 'SIGALRM', b: 'SIGABRT', q: 'SIGQUIT', h: 'SIGHUP', k: 'SIGKILL', t: 'SIGTERM', i: 'SIGINT',
@@ -77,7 +80,6 @@ export class Supervisor {
   private exited = false;
   /** pid of the process (run or finish) whose death we wait for; 0 = none */
   private childPid = 0;
-  private notifySocket: Socket | null = null;
 
   constructor(opts: SupervisorOptions) {
     this.opts = opts;
@@ -120,9 +122,13 @@ export class Supervisor {
     }
     const orphan = this.findOrphan();
     if (opts.deferStart && !orphan && this.status.wantUp) return true;
-    this.flushInitial();
+    // an orphan's pid goes into the first status written: a kill -9 between two writes must
+    // not leave a status that forgets a service still running
     if (orphan) this.adopt(orphan);
-    else this.setTimeout(0);
+    else {
+      this.flushInitial();
+      this.setTimeout(0);
+    }
     return false;
   }
 
@@ -138,10 +144,19 @@ export class Supervisor {
     try {
       old = readStatus(this.dir);
     } catch {
-      return null;
+      return this.findUnrecorded(null);
     }
     // our own pid: a service hosted by a previous life of this process, not a survivor
-    return old.pid !== process.pid && findOrphan(old) ? old : null;
+    if (old.pid !== process.pid && findOrphan(old)) return old;
+    return this.findUnrecorded(old);
+  }
+
+  /** A run spawned by a supervisor killed before its status named the pid (spawn-intent.ts). */
+  private findUnrecorded(old: SvStatus | null): SvStatus | null {
+    const found = findUnrecordedSpawn(this.dir, old);
+    if (!found) return null;
+    const stamp = taiFromUnixMs(found.startMs);
+    return { pid: found.pid, stamp, readyStamp: stamp, wstat: 0, paused: false, finishing: false, wantUp: this.status.wantUp, ready: false };
   }
 
   /** Supervises a running orphan again. It is not our child, so its death is noticed through
@@ -150,12 +165,17 @@ export class Supervisor {
     const s = this.status;
     Object.assign(s, { pid: old.pid, stamp: old.stamp, readyStamp: old.readyStamp, wstat: old.wstat, ready: old.ready, wantUp: old.wantUp, paused: old.paused });
     this.state = State.Up;
-    this.announce();
+    // readiness its previous supervisor did not live to read, or that is still to come
+    const notifies = !s.ready && readUint(this.dir, 'notification-fd', this.warn) !== null;
+    const readyAt = notifies ? readinessReported(this.dir, taiToUnixMs(s.stamp) - 2000) : null;
+    if (readyAt !== null) Object.assign(s, { ready: true, readyStamp: taiFromUnixMs(readyAt) });
+    this.flushInitial();
     this.warn(`adopting service pid ${old.pid} left running by a previous supervisor`);
+    if (notifies && readyAt === null) this.watchReadiness();
     const startMs = procStat(old.pid)?.startMs ?? 0;
     const pid = old.pid;
     // the restart throttle counts from the readiness the old status records, as if we had seen it
-    if (old.ready) this.nextStart = performance.now() + Math.max(0, 1000 - (Date.now() - taiToUnixMs(old.readyStamp)));
+    if (s.ready) this.nextStart = performance.now() + Math.max(0, 1000 - (Date.now() - taiToUnixMs(s.readyStamp)));
     this.adoptWatch = watchOrphanExit(pid, startMs, () => {
       this.adoptWatch = null;
       if (this.status.pid !== pid || this.status.finishing) return;
@@ -433,8 +453,7 @@ export class Supervisor {
     this.exited = true;
     this.setTimeout(INFINITE);
     this.stopAdoptWatch();
-    this.notifySocket?.destroy();
-    this.notifySocket = null;
+    this.stopReadinessWatch();
     // a hosted run cannot outlive its supervisor as an orphan process would: it stops once
     // it has written what it read
     if (this.hostedRun) this.hostedRun.signal(signalNumber('SIGHUP'));
@@ -484,10 +503,7 @@ export class Supervisor {
   }
 
   private startFailed(plan: StartPlan, e: unknown): void {
-    if (plan.notifyPipe) {
-      closeSync(plan.notifyPipe[0]);
-      closeSync(plan.notifyPipe[1]);
-    }
+    if (plan.notifyFd !== null) closeSync(plan.notifyFd);
     this.spawnFailed('exec run', e);
   }
 
@@ -516,21 +532,22 @@ export class Supervisor {
       return;
     }
     this.hostedRun = run;
-    this.started({ request: null, notifyPipe: null }, me, events);
+    this.started({ request: null, notifyFd: null }, me, events);
   }
 
   /** After the fork: the service is up; `events` announces it ('u', or 'su' for a first start). */
   private started(plan: StartPlan, pid: number, events: string): void {
-    if (plan.notifyPipe) closeSync(plan.notifyPipe[1]);
+    if (plan.notifyFd !== null) closeSync(plan.notifyFd);
+    if (HOLD_AFTER_SPAWN) return;
     this.noteDown(null);
     this.childPid = pid;
-    if (plan.notifyPipe) this.watchReadiness(plan.notifyPipe[0]);
     this.setTimeout(INFINITE);
     this.nextStart = 0;
     this.state = State.Up;
     this.status.pid = pid;
     this.status.ready = false;
     this.status.stamp = taiNow();
+    if (plan.notifyFd !== null) this.watchReadiness();
     this.announce();
     this.event(events);
   }
@@ -595,20 +612,20 @@ export class Supervisor {
     return this.opts.prog;
   }
 
-  private watchReadiness(fd: number): void {
-    const sock = new Socket({ fd, readable: true, writable: false });
-    this.notifySocket = sock;
-    const done = (): void => {
-      if (this.notifySocket === sock) this.notifySocket = null;
-      sock.destroy();
-    };
-    sock.on('data', (chunk: Buffer) => {
-      if (this.notifySocket !== sock || !chunk.includes(10)) return;
-      this.markReady();
-      done();
+  private watchReadiness(): void {
+    this.stopReadinessWatch();
+    const pid = this.status.pid;
+    this.readinessWatch = watchReadinessFile(this.dir, () => {
+      this.readinessWatch = null;
+      if (this.status.pid === pid && !this.status.finishing && !this.status.ready) this.markReady();
     });
-    sock.on('end', done);
-    sock.on('error', done);
+  }
+
+  private readinessWatch: (() => void) | null = null;
+
+  private stopReadinessWatch(): void {
+    this.readinessWatch?.();
+    this.readinessWatch = null;
   }
 
   private markReady(): void {
@@ -636,8 +653,7 @@ export class Supervisor {
     s.ready = false;
     this.dying = false;
     s.stamp = taiNow();
-    this.notifySocket?.destroy();
-    this.notifySocket = null;
+    this.stopReadinessWatch();
     let max = readUint(this.dir, 'max-death-tally', this.warn) ?? 100;
     if (max > MAX_DEATH_TALLY) max = MAX_DEATH_TALLY;
     if (max) {

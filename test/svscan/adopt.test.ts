@@ -2,15 +2,15 @@
 // adopted service (not the new scanner's child) is noticed through a pidfd, not a /proc poll.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, readdirSync, readlinkSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readStatus } from '../../src/s6/status.js';
 import { taiToUnixMs } from '../../src/s6/tai.js';
 import { procStat, watchOrphanExit } from '../../src/supervise/orphan.js';
 import { pidfdOpen } from '../../src/native/index.js';
-import { hexadDaemon, processAlive, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
-import { scanning, serviceUp, svscan } from './scan-helpers.js';
+import { HEXAD, hexadDaemon, processAlive, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
+import { countProcs, scanning, serviceUp, svscan } from './scan-helpers.js';
 
 const root = tmp('hexad-adopt-');
 after(() => rmrf(root));
@@ -100,5 +100,64 @@ describe('adopted services after a SIGKILL of svscan', { timeout: 120_000 }, () 
     assert.ok(Math.min(...latencies) < 150, `restart latencies ${latencies.join(', ')} ms`);
     // the deaths were seen through the pidfds, which are closed once seen
     await until('the pidfds closed', () => pidfdCount(d2.pid) === 0);
+  });
+});
+
+describe('kill -9 of svscan at the edges of a start', { timeout: 120_000 }, () => {
+  const svstat = (dir: string): string => {
+    const r = spawnSync(existsSync('/usr/bin/s6-svstat') ? '/usr/bin/s6-svstat' : 'false', [dir], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout : hexadSvstat(dir);
+  };
+  const hexadSvstat = (dir: string): string => spawnSync(process.execPath, [HEXAD, 'svstat', dir], { encoding: 'utf8' }).stdout;
+
+  test('between the spawn and the status: the next scanner adopts the run no status names', async (t) => {
+    const sc = join(root, 'unrecorded');
+    mkdirSync(sc, { recursive: true });
+    const tag = uniq++;
+    serviceDir(join(sc, 'a'), { run: `echo $$ > pid\necho >&3\nexec sleep ${tag} 3>&-\n`, 'notification-fd': '3\n' });
+    serviceDir(join(sc, 'b'), { run: `exec sleep ${tag + 1}\n` });
+    const d1 = hexadDaemon(['svscan', sc], { env: { ...process.env, HEXAD_SUPERVISE_TEST_HOLD: 'spawned' } });
+    t.after(() => d1.stop());
+    await until('both spawned', () => countProcs('sleep', String(tag)).length === 1 && countProcs('sleep', String(tag + 1)).length === 1);
+    assert.ok(!existsSync(join(sc, 'a', 'supervise', 'status')), 'no status names the run');
+    d1.kill('SIGKILL');
+    await d1.wait();
+    const [pa] = countProcs('sleep', String(tag));
+    const [pb] = countProcs('sleep', String(tag + 1));
+    const d2 = await svscan(t, sc);
+    await until('both adopted', () => (d2.stderr.match(/adopting service pid/g) ?? []).length === 2);
+    // the readiness it wrote while nobody read is not lost either
+    await until('a up and ready, same pid', () => new RegExp(`^up \\(pid ${pa}\\) .*ready`).test(svstat(join(sc, 'a'))));
+    assert.match(svstat(join(sc, 'b')), new RegExp(`^up \\(pid ${pb}\\) `));
+    await sleep(300);
+    assert.deepEqual([countProcs('sleep', String(tag)), countProcs('sleep', String(tag + 1))], [[pa], [pb]], 'one copy of each');
+    // still under control: a restart goes through the new scanner
+    spawnSync(process.execPath, [HEXAD, 'svc', '-r', join(sc, 'b')]);
+    await until('b restarted', () => countProcs('sleep', String(tag + 1)).some((p) => p !== pb));
+  });
+
+  test('readiness written while no scanner runs, or after the next one adopted the run, is shown', async (t) => {
+    const sc = join(root, 'late-ready');
+    mkdirSync(sc, { recursive: true });
+    const tag = uniq++;
+    for (const n of ['early', 'late']) {
+      serviceDir(join(sc, n), { run: `while [ ! -e go ]; do sleep 0.05; done\necho >&3\nexec sleep ${tag} 3>&-\n`, 'notification-fd': '3\n' });
+    }
+    const d1 = hexadDaemon(['svscan', sc]);
+    t.after(() => d1.stop());
+    await scanning(sc);
+    const pEarly = await serviceUp(join(sc, 'early'));
+    const pLate = await serviceUp(join(sc, 'late'));
+    d1.kill('SIGKILL');
+    await d1.wait();
+    writeFileSync(join(sc, 'early', 'go'), '');
+    await until('early wrote its newline', () => countProcs('sleep', String(tag)).length === 1);
+    const d2 = await svscan(t, sc);
+    await until('both adopted', () => (d2.stderr.match(/adopting service pid/g) ?? []).length === 2);
+    assert.match(svstat(join(sc, 'early')), new RegExp(`^up \\(pid ${pEarly}\\) .*ready`));
+    assert.doesNotMatch(svstat(join(sc, 'late')), /ready/);
+    writeFileSync(join(sc, 'late', 'go'), '');
+    await until('late ready', () => new RegExp(`^up \\(pid ${pLate}\\) .*ready`).test(svstat(join(sc, 'late'))));
+    assert.equal(countProcs('sleep', String(tag)).length, 2, 'neither died of SIGPIPE nor was started twice');
   });
 });
