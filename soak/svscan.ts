@@ -80,6 +80,7 @@ async function once(impl: Impl, o: Options): Promise<Row> {
   let zombies = 0;
   let svstatFailures = 0;
   let notReady = 0;
+  let firstNotReady: string | null = null;
   let unconverged = 0;
   const converge: number[] = [];
   const zombieKinds = new Map<string, number>();
@@ -118,13 +119,17 @@ async function once(impl: Impl, o: Options): Promise<Row> {
         const { spawnSync } = await import('node:child_process');
         const r = spawnSync('/usr/bin/s6-svstat', [join(tree.scan, n)], { encoding: 'utf8', timeout: 10_000 });
         if (r.status !== 0) svstatFailures++;
-        else if (l.ready.includes(n) && !/ready/.test(r.stdout)) notReady++;
+        else if (l.ready.includes(n) && !/ready/.test(r.stdout)) {
+          notReady++;
+          firstNotReady ??= `${n} after kill ${k + 1}: ${r.stdout.trim()}`;
+        }
       }
     }
     converge.sort((a, b) => a - b);
     const med = converge.length ? converge[converge.length >> 1] : NaN;
     const other = [`scanner kills ${kills}`, `missing ${missing}`, `s6-svstat failures ${svstatFailures}`, `ready not shown ${notReady}`,
       `restarts not converged in ${settle / 1000} s: ${unconverged}`, `convergence median ${med} ms`,
+      ...(firstNotReady ? [`first not ready: ${firstNotReady}`] : []),
       ...(zombieKinds.size ? [`zombies: ${[...zombieKinds].map(([k, v]) => `${v} ${k}`).join('; ')}`] : [])].join(', ');
     return { scenario: 'b. scanner SIGKILLed, 50 services', impl, lost: missing, doubled, zombies, other,
       ok: doubled === 0 && missing === 0 && zombies === 0 && svstatFailures === 0 && notReady === 0 && unconverged === 0 };
