@@ -1,4 +1,4 @@
-// (b) The scanner SIGKILLed 10 times under 50 services (20 with a logger, 10 crash loops, 20
+// (b) The scanner SIGKILLed 10 times (and 6 more times during a start) under 50 services (20 with a logger, 10 crash loops, 20
 // with readiness through notification-fd) and started again each time. After each restart:
 // no service runs twice, none is missing, no zombie stays, Debian's s6-svstat reads every
 // service. Processes are told apart by SOAK_SVC=<name> in their environment; a process counts
@@ -80,17 +80,31 @@ async function once(impl: Impl, o: Options): Promise<Row> {
   let zombies = 0;
   let svstatFailures = 0;
   let notReady = 0;
+  let earlyKills = 0;
   let firstNotReady: string | null = null;
   let unconverged = 0;
   const converge: number[] = [];
   const zombieKinds = new Map<string, number>();
   try {
+    // the first start killed while it spawns the 50 services (between spawns and statuses)
+    tree.start();
+    await sleep(100 + Math.random() * 300);
+    await tree.kill9Scanner();
+    earlyKills++;
     tree.start();
     if (!(await until(() => healthy(l, census(tree)), settle, 200))) unconverged++;
     for (let k = 0; k < kills; k++) {
       await sleep(Math.random() * 1500);
       await tree.kill9Scanner();
       await sleep(Math.random() * 200);
+      if (k % 2 === 1) {
+        // every other round, a second kill while the new scanner adopts and starts services
+        // (between a spawn and its status, between readiness written and read)
+        tree.start();
+        await sleep(50 + Math.random() * 350);
+        await tree.kill9Scanner();
+        earlyKills++;
+      }
       const t0 = Date.now();
       tree.start();
       const ok = await until(() => tree.controlOpen() && healthy(l, census(tree)), settle, 200);
@@ -127,7 +141,7 @@ async function once(impl: Impl, o: Options): Promise<Row> {
     }
     converge.sort((a, b) => a - b);
     const med = converge.length ? converge[converge.length >> 1] : NaN;
-    const other = [`scanner kills ${kills}`, `missing ${missing}`, `s6-svstat failures ${svstatFailures}`, `ready not shown ${notReady}`,
+    const other = [`scanner kills ${kills + earlyKills} (${earlyKills} during a start)`, `missing ${missing}`, `s6-svstat failures ${svstatFailures}`, `ready not shown ${notReady}`,
       `restarts not converged in ${settle / 1000} s: ${unconverged}`, `convergence median ${med} ms`,
       ...(firstNotReady ? [`first not ready: ${firstNotReady}`] : []),
       ...(zombieKinds.size ? [`zombies: ${[...zombieKinds].map(([k, v]) => `${v} ${k}`).join('; ')}`] : [])].join(', ');
