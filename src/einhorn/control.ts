@@ -5,7 +5,7 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import * as native from '../native/index.js';
 import { clearStaleSocket } from './bind.js';
-import { LineSplitter, encode } from './wire.js';
+import { LineSplitter, encode, encodeJson } from './wire.js';
 
 /** listen(2) backlog of the command socket: large enough for a burst of 1,000 clients (the kernel
  * caps it at net.core.somaxconn, 4096 by default) */
@@ -43,6 +43,8 @@ export class Connection {
   /** bytes taken out of the socket by freeze(), handed back by thaw() if the exec fails */
   private frozenExtra: Buffer | null = null;
   closed = false;
+  /** the client asked for replies as JSON (still a YAML document to any YAML reader) */
+  replyJson = false;
 
   private readonly onData = (d: Buffer): void => this.feed(d);
 
@@ -71,7 +73,7 @@ export class Connection {
       m.set('request_id', requestId);
       if (!last) m.set('wait', true);
     }
-    this.sock.write(encode(m));
+    this.sock.write(this.replyJson ? encodeJson(m) : encode(m));
     if (this.sock.writableLength > MAX_UNSENT) {
       this.owner.handler.dropped?.(this, this.sock.writableLength);
       this.closed = true;

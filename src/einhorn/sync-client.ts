@@ -18,8 +18,9 @@ export class SyncClient {
     return new SyncClient(connectUnix(path));
   }
 
-  send(request: unknown): void {
-    const data = Buffer.from(encodeJson(request));
+  /** Asks hexad's master for JSON replies (einhorn ignores the key and answers in YAML). */
+  send(request: Map<string, unknown>): void {
+    const data = Buffer.from(encodeJson(new Map([...request, ['reply_format', 'json']])));
     let off = 0;
     while (off < data.length) off += writeSync(this.fd, data, off);
   }

@@ -16,7 +16,23 @@ export function encodeJson(message: unknown): string {
 
 /** Throws (YamlError) when the line is not a YAML document of the supported subset. */
 export function decode(line: string): unknown {
-  return parse(line.replace(/%(25|0A)/g, (m) => (m === '%25' ? '%' : '\n')));
+  return parse(unescape(line));
+}
+
+const unescape = (line: string): string => line.replace(/%(25|0A)/g, (m) => (m === '%25' ? '%' : '\n'));
+
+/** A reply: a JSON object (what hexad's master sends a client that asks for it) is read without
+ * the YAML parser, into the same Maps; anything else as YAML. */
+export function decodeReply(line: string): unknown {
+  const text = unescape(line);
+  if (text.startsWith('{"')) {
+    try {
+      return JSON.parse(text, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? new Map(Object.entries(v)) : v));
+    } catch {
+      // not JSON after all: YAML's reading of it decides
+    }
+  }
+  return parse(text);
 }
 
 /** Longest request line the master accepts; longer ones are answered with an error and skipped. */
@@ -76,7 +92,7 @@ export function decodeReplies(splitter: LineSplitter, chunk: Buffer): unknown[] 
   for (const f of splitter.push(chunk)) {
     if (!('line' in f)) continue;
     try {
-      out.push(decode(f.line));
+      out.push(decodeReply(f.line));
     } catch {
       out.push(f.line);
     }

@@ -161,9 +161,13 @@ test("the wire bytes einhorn's einhornsh sends and expects, and bad input", asyn
   assert.match(unknown, /upgrade_fleet: Upgrade all Einhorn workers a fleet at a time\. This causes Einhorn to reload its own code as well\.%0Arequest_id: 6%0A\n$/);
   assert.equal(await r.ask('{"id":7,"command":"set_workers","args":[3]}\n'), "---%0Amessage: 'Argument is a Integer, not a string: 3'%0Arequest_id: 7%0A\n");
   assert.equal(await r.ask('{"id":8,"command":"set_workers","args":"3"}\n'), '---%0Amessage: Args must be an array%0Arequest_id: 8%0A\n');
+  // hexad's one-shot einhornsh asks for JSON replies: the same reply as a JSON object, on this
+  // connection from then on (einhorn ignores the key)
+  assert.equal(await r.ask('{"id":10,"command":"quieter","reply_format":"json"}\n'), '{"message":"Verbosity set to 2","request_id":10}\n');
+  assert.equal(await r.ask('---%0Aid: 11%0Acommand: louder%0A\n'), '{"message":"Verbosity set to 1","request_id":11}\n');
   // a 1 MB line: refused, and the connection still works
-  assert.equal(await r.ask(`${'x'.repeat(1024 * 1024)}\n`), '---%0Amessage: Could not parse command%0A\n');
-  assert.equal(await r.ask('{"id":9,"command":"help"}\n').then((l) => l.startsWith('---%0Amessage: |%0A  You are speaking to the Einhorn command socket.')), true);
+  assert.equal(await r.ask(`${'x'.repeat(1024 * 1024)}\n`), '{"message":"Could not parse command"}\n');
+  assert.equal(await r.ask('{"id":9,"command":"help"}\n').then((l) => l.startsWith('{"message":"You are speaking to the Einhorn command socket.')), true);
   // worker:ack for a pid that is not a worker, and with a pid given as a string: no reply, the
   // connection is closed, the master logs it
   for (const [line, log] of [['{"command":"worker:ack","pid":1}\n', 'Could not find state for PID 1; ignoring ACK.'], [`{"command":"worker:ack","pid":"${w.pid}"}\n`, `Could not find state for PID "${w.pid}"; ignoring ACK.`], ['{"command":"worker:ack"}\n', 'Invalid request (no pid)']] as const) {
