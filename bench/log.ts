@@ -150,7 +150,7 @@ const TEMPLATES = [
   (n: number) => `2026-11-29T01:02:03.${n % 1000}Z FATAL [main] out of memory in request ${n}`,
 ];
 
-function makeCorpusInput(path: string, bytes: number): number {
+export function makeCorpusInput(path: string, bytes: number): number {
   const lines: string[] = [];
   let size = 0, seed = 12345;
   for (let n = 0; size < bytes; n++) {
@@ -165,7 +165,7 @@ function makeCorpusInput(path: string, bytes: number): number {
 }
 
 /** Scripts as services' log/run use them, selections included; D1, D2 are log directories
- * (each given `n1000`, so that no archive is deleted and both loggers' output can be counted,
+ * (each given `n100000`, so that no archive is deleted and both loggers' output can be counted,
  * and 10 MB archives unless the script sets `s`). */
 export const CORPUS: string[][] = [
   ['s1000000', 'D1'],
@@ -191,7 +191,9 @@ export const CORPUS: string[][] = [
 ];
 
 async function corpus(work: string, loggers: [string, string[]][]): Promise<void> {
-  const mb = Number(process.env.HEXAD_BENCH_LOG_CORPUS_MB ?? 20);
+  // 100 MB: a logger starts once and then runs for days; on less, Node's start-up (20-90 ms
+  // by machine) would be much of what is timed
+  const mb = Number(process.env.HEXAD_BENCH_LOG_CORPUS_MB ?? 100);
   const runs = Math.max(1, Number(process.env.HEXAD_BENCH_LOG_CORPUS_RUNS ?? 3));
   const input = join(work, 'corpus');
   const bytesIn = makeCorpusInput(input, mb * 1e6);
@@ -202,10 +204,10 @@ async function corpus(work: string, loggers: [string, string[]][]): Promise<void
   for (const script of CORPUS) {
     const d1 = join(work, 'd1'), d2 = join(work, 'd2');
     // `--`: a script may begin with `-RE`, which getopt would take for an option
-    // n1000 and, unless the script sets its own, s10000000: what is timed is the selection,
+    // n100000 and, unless the script sets its own, s10000000: what is timed is the selection,
     // not a rotation every 99999 bytes (s6-log's default)
     const size = script.some((a) => /^s\d+$/.test(a)) ? [] : ['s10000000'];
-    const args = ['--', ...script.flatMap((a) => (a === 'D1' ? ['n1000', ...size, d1] : a === 'D2' ? ['n1000', ...size, d2] : [a]))];
+    const args = ['--', ...script.flatMap((a) => (a === 'D1' ? ['n100000', ...size, d1] : a === 'D2' ? ['n100000', ...size, d2] : [a]))];
     const dirs = script.includes('D2') ? [d1, d2] : [d1];
     const r = await alternate(runs, loggers.map(([n]) => n), async (name) => runOnce(loggers.find(([n]) => n === name)![1], [input], d1, args, dirs));
     const [s6, hx] = loggers.map(([n]) => r[n]);
