@@ -79,7 +79,8 @@ export class Metrics {
     this.scannerCpu = c('hexad_scanner_cpu_seconds_total', 'user + system CPU seconds of the scanner process');
     this.scannerRss = g('hexad_scanner_memory_rss_bytes', 'resident memory of the scanner process', []);
     this.scannerHeap = g('hexad_scanner_heap_used_bytes', 'V8 heap in use in the scanner process', []);
-    this.scannerStart = g('hexad_scanner_start_time_seconds', 'unix time the scanner process started', []);
+    // set once, so kept out of the gauges reset at each scrape
+    this.scannerStart = new Gauge({ name: 'hexad_scanner_start_time_seconds', help: 'unix time the scanner process started', registers: [reg] });
     this.supervisors = g('hexad_scanner_supervisors', 'supervisors running in the scanner (services and loggers)', []);
     this.sseClients = g('hexad_http_event_clients', 'clients connected to /api/events', []);
     // an einhorn master run as a service publishes its workers in supervise/hexad-einhorn.json

@@ -102,6 +102,8 @@ test('the registry\'s JSON has the labels of every series too', async () => {
   assert.deepEqual(up.values.map((v) => v.labels).sort((x, y) => String(x.service).localeCompare(String(y.service))),
     ['a', 'b', 'c'].map((service) => ({ service, instance: '', kind: 'longrun' })));
   const cpu = json.find((f) => f.name === 'hexad_service_cpu_seconds_total')!;
+  const start = sample(await scrape(), 'hexad_scanner_start_time_seconds', {})!;
+  assert.ok(Math.abs(start - (Date.now() / 1000 - process.uptime())) < 2, `start time ${start}, not reset by the scrapes`);
   assert.equal(cpu.type, 'counter');
   assert.equal(cpu.values.length, 3);
 });
