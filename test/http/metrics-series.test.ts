@@ -70,9 +70,13 @@ test('every service in every family; a restart is read from the new process; a r
   // a restarts: its old process's file is let go, its new one read
   srv.hub.supervisor('a')!.command('k');
   const a2 = (await until('a restarted', () => { const r = srv.hub.row('a'); return r?.state === 'up' && r.pid !== pids[0] ? r.pid : null; }))!;
-  m = await scrape();
+  // posix_spawn returns once the child's exec has begun: until its program is mapped, its
+  // /proc/PID/stat can still show an RSS of 0
+  m = (await until('a\'s new process has memory', async () => {
+    const s = await scrape();
+    return sample(s, 'hexad_service_memory_rss_bytes', { service: 'a' })! > 0 ? s : null;
+  }))!;
   assert.equal(sample(m, 'hexad_service_restarts_total', { service: 'a' }), 1);
-  assert.ok(sample(m, 'hexad_service_memory_rss_bytes', { service: 'a' })! > 0);
   assert.deepEqual(heldStats(), [a2, pids[1], pids[2], process.pid].sort((x, y) => x - y));
 
   // b's directory leaves the scan directory; a rescan and an `h` end its supervisor
