@@ -33,13 +33,19 @@ const realMeta = {
   },
 };
 
-// the rare paths that need the whole multi-call program load it from dist/src at run time
+// Modules a command loads only on a rare path are left out of its bundle and loaded from
+// dist/src at run time, when that path is taken: the whole multi-call program (help, unknown
+// names), and einhornsh's interactive client and YAML reader (`-e` needs neither).
+const LAZY = new Set(['cli/main.js', 'einhorn/client.js', 'einhorn/wire.js']);
+const srcDir = join(root, 'dist', 'src');
 const lazyMain = {
-  name: 'lazy-main',
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (/[\\/]dist[\\/]src[\\/]cli$/.test(args.resolveDir)
-      ? { path: '../src/cli/main.js', external: true }
-      : undefined));
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const rel = relative(srcDir, join(args.resolveDir, args.path)).split('\\').join('/');
+      return LAZY.has(rel) ? { path: `../src/${rel}`, external: true } : undefined;
+    });
   },
 };
 

@@ -1,7 +1,8 @@
 // hexad einhornsh [-c NAME | -d PATH] [-e 'CMD [ARGS]; CMD…'] [NAME]: einhorn's shell.
 import { createRequire } from 'node:module';
 import { Fatal, writeOut } from '../s6/diag.js';
-import { Client, defaultSocketPath } from '../einhorn/client.js';
+import type { Client } from '../einhorn/client.js';
+import { defaultSocketPath } from '../einhorn/paths.js';
 import { SyncClient } from '../einhorn/sync-client.js';
 import { inspect } from '../einhorn/inspect.js';
 import { ShellwordsError, shellsplit } from '../einhorn/shellwords.js';
@@ -32,7 +33,8 @@ export default async function main(args: string[]): Promise<number> {
 
   let client: Client | SyncClient;
   try {
-    client = script !== undefined ? SyncClient.connect(path) : await Client.connect(path);
+    // the event-driven client (and its YAML) is loaded only for a shell, not for `-e`
+    client = script !== undefined ? SyncClient.connect(path) : await (await import('../einhorn/client.js')).Client.connect(path);
   } catch (e) {
     throw new Fatal(1, `unable to connect to ${path}: ${errText(e)} (is an einhorn master running? pass einhornsh its -c NAME or -d PATH)`);
   }

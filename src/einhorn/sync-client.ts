@@ -1,9 +1,10 @@
 // A blocking client of the command socket for `einhornsh -e`: one request at a time, read with
 // readSync on a socket the addon connected. It spares a one-shot command the start-up of
-// node:net (~4 ms); the interactive shell keeps the event-driven Client.
+// node:net (~4 ms) and, with JSON replies, of the YAML reader (wire.ts is loaded only for a
+// master that answers in YAML); the interactive shell keeps the event-driven Client.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { connectUnix } from '../native/index.js';
-import { LineSplitter, encodeJson, decodeReplies } from './wire.js';
+import { LineSplitter, decodeJsonReply, encodeJson } from './frame.js';
 
 export class SyncClient {
   private readonly splitter = new LineSplitter(64 * 1024 * 1024);
@@ -40,12 +41,27 @@ export class SyncClient {
         this.ended = true;
         break;
       }
-      this.queue.push(...decodeReplies(this.splitter, Buffer.from(this.buf.subarray(0, n))));
+      for (const f of this.splitter.push(Buffer.from(this.buf.subarray(0, n)))) {
+        if ('line' in f) this.queue.push(await decodeLine(f.line));
+      }
     }
     return this.queue.length ? this.queue.shift() : null;
   }
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/** JSON as hexad's master answers this client; YAML (einhorn's own master) through wire.ts,
+ * loaded only then; a line that is neither is kept as text. */
+async function decodeLine(line: string): Promise<unknown> {
+  const j = decodeJsonReply(line);
+  if (j !== undefined) return j;
+  const { decodeReply } = await import('./wire.js');
+  try {
+    return decodeReply(line);
+  } catch {
+    return line;
   }
 }

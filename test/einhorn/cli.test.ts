@@ -120,3 +120,28 @@ test('einhornsh: -e, commands on stdin, -c with $TMPDIR, usage, no master', asyn
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `Welcome, ! You are speaking to Einhorn Master Process ${d.pid} (web).\nThis is Einhorn 1.1.1.\nAltering worker count, 1 -> 2. Will spin up additional workers.\n`);
 });
+
+test('einhornsh -e reads the YAML replies of a master that ignores reply_format (einhorn\'s own)', async (t) => {
+  const dir = tmp();
+  t.after(() => rmrf(dir));
+  const sock = join(dir, 'yaml.sock');
+  const requests: string[] = [];
+  // answers as einhorn 1.1.1 does: YAML, whatever the request asked for
+  const server = net.createServer((c) => {
+    let buf = '';
+    c.on('data', (d) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        requests.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        c.write('---%0Amessage: |%0A  one%0A  two 100%25%0Arequest_id: 1%0A\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => server.close());
+  const r = await hexadAsync(['einhornsh', '-d', sock, '-e', 'state']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'one\ntwo 100%\n');
+  assert.deepEqual(requests.map((l) => JSON.parse(l)), [{ id: 1, command: 'state', args: [], reply_format: 'json' }]);
+});
