@@ -1,5 +1,6 @@
 // HTTP clients for the tests of src/http: plain requests, an SSE reader that resolves on an
 // event (never on time), and the Prometheus text parser from npm.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { request, type IncomingMessage, type ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 
@@ -133,4 +134,16 @@ export function sample(fams: Families, name: string, labels: Record<string, stri
   const m = f?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
   if (!m) return undefined;
   return Number(m.value ?? m.count);
+}
+
+/** The pids whose /proc/PID/stat this process holds open. */
+export function heldStats(): number[] {
+  const out: number[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^\/proc\/(\d+)\/stat$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) out.push(Number(m[1]));
+    } catch { /* the fd of the readdir itself */ }
+  }
+  return out.sort((a, b) => a - b);
 }

@@ -5,12 +5,12 @@
 // can be looked at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { rmrf, serviceDir, tmp, until } from '../helpers.js';
 import { KILL, Scanner } from '../../src/svscan/scanner.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
-import { get, parseMetrics, sample, type Families } from './http-helpers.js';
+import { get, heldStats, parseMetrics, sample, type Families } from './http-helpers.js';
 
 const root = tmp('hexad-metrics-series-');
 const sc = join(root, 'scan');
@@ -45,17 +45,6 @@ after(async () => {
 
 const scrape = async (): Promise<Families> => parseMetrics((await get(target, '/metrics')).body);
 
-/** The pids whose /proc/PID/stat this process holds open. */
-function heldStats(): number[] {
-  const out: number[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^\/proc\/(\d+)\/stat$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) out.push(Number(m[1]));
-    } catch { /* the readdir's own fd */ }
-  }
-  return out.sort((x, y) => x - y);
-}
 
 const services = (m: Families, name: string): string[] => (m.get(name)?.metrics ?? []).map((x) => x.labels!.service).sort();
 

@@ -4,7 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { heldStats } from './http-helpers.js';
 import { join } from 'node:path';
 import { rmrf, tmp, until } from '../helpers.js';
 import { procUsage, ProcStatReader } from '../../src/http/proc.js';
@@ -39,17 +40,6 @@ function byText(pid: number): { cpuSeconds: number; rssPages: number } {
   return { cpuSeconds: (Number(f[11]) + Number(f[12])) / 100, rssPages: Number(f[21]) };
 }
 
-/** The /proc/PID/stat files this process holds open, by pid. */
-function heldStats(): number[] {
-  const out: number[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^\/proc\/(\d+)\/stat$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) out.push(Number(m[1]));
-    } catch { /* the fd of the readdir itself */ }
-  }
-  return out.sort((a, b) => a - b);
-}
 
 test('procUsage and the reader give the numbers of the text, command names with ") " included', async () => {
   const odd = join(root, 'a) b (c');
