@@ -13,6 +13,8 @@ import { closeSync, openSync, readSync, fstatSync, watch, constants as C, type F
 import { join } from 'node:path';
 
 const FILE = 'hexad-ready';
+/** how often the file is read where no inotify watch can be had */
+const POLL_MS = 100;
 
 const path = (dir: string): string => join(dir, 'supervise', FILE);
 
@@ -55,6 +57,7 @@ function hasNewline(fd: number, from: number): { found: boolean; end: number } {
 export function watchReadinessFile(dir: string, onReady: () => void): () => void {
   let fd = -1;
   let watcher: FSWatcher | null = null;
+  let poll: NodeJS.Timeout | null = null;
   let offset = 0;
   let stopped = false;
   const stop = (): void => {
@@ -62,6 +65,8 @@ export function watchReadinessFile(dir: string, onReady: () => void): () => void
     stopped = true;
     watcher?.close();
     watcher = null;
+    if (poll) clearInterval(poll);
+    poll = null;
     if (fd >= 0) closeSync(fd);
     fd = -1;
   };
@@ -81,11 +86,17 @@ export function watchReadinessFile(dir: string, onReady: () => void): () => void
   };
   try {
     fd = openSync(path(dir), C.O_RDONLY);
-    watcher = watch(path(dir), { persistent: false }, look);
-    watcher.on('error', () => { /* the file went away: the run it belonged to is over */ });
   } catch {
     stop();
     return stop;
+  }
+  try {
+    watcher = watch(path(dir), { persistent: false }, look);
+    watcher.on('error', () => { /* the file went away: the run it belonged to is over */ });
+  } catch {
+    // no inotify watch left (fs.inotify.max_user_watches): look every POLL_MS instead
+    poll = setInterval(look, POLL_MS);
+    poll.unref();
   }
   // a newline written before the watch began (looked at later: never inside the caller's turn)
   setImmediate(look);
