@@ -9,7 +9,7 @@ import { readStatus } from '../../src/s6/status.js';
 import { taiToUnixMs } from '../../src/s6/tai.js';
 import { procStat, watchOrphanExit } from '../../src/supervise/orphan.js';
 import { pidfdOpen } from '../../src/native/index.js';
-import { HEXAD, hexadDaemon, processAlive, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
+import { Daemon, HEXAD, hexadDaemon, processAlive, rmrf, serviceDir, sleep, tmp, until } from '../helpers.js';
 import { countProcs, scanning, serviceUp, svscan } from './scan-helpers.js';
 
 const root = tmp('hexad-adopt-');
@@ -160,4 +160,19 @@ describe('kill -9 of svscan at the edges of a start', { timeout: 120_000 }, () =
     await until('late ready', () => new RegExp(`^up \\(pid ${pLate}\\) .*ready`).test(svstat(join(sc, 'late'))));
     assert.equal(countProcs('sleep', String(tag)).length, 2, 'neither died of SIGPIPE nor was started twice');
   });
+});
+
+test('readiness is seen where no inotify watch is left (a user namespace with max_inotify_watches 0)', { timeout: 60_000 }, async (t) => {
+  const probe = spawnSync('unshare', ['-U', '-r', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches'], { encoding: 'utf8' });
+  if (probe.status !== 0) return t.skip(`no user namespace here: ${probe.stderr.trim()}`);
+  const sc = join(root, 'no-inotify');
+  mkdirSync(sc, { recursive: true });
+  const tag = uniq++;
+  serviceDir(join(sc, 'r'), { run: `sleep 0.3\necho >&3\nexec sleep ${tag} 3>&-\n`, 'notification-fd': '3\n' });
+  const d = new Daemon('unshare', ['-U', '-r', 'sh', '-c', `echo 0 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"`, process.execPath, HEXAD, 'svscan', sc]);
+  t.after(() => d.stop());
+  await scanning(sc);
+  const pid = await serviceUp(join(sc, 'r'));
+  await until('r ready', () => readStatus(join(sc, 'r')).ready);
+  assert.equal(readStatus(join(sc, 'r')).pid, pid);
 });
