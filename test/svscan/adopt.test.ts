@@ -136,6 +136,21 @@ describe('kill -9 of svscan at the edges of a start', { timeout: 120_000 }, () =
     await until('b restarted', () => countProcs('sleep', String(tag + 1)).some((p) => p !== pb));
   });
 
+  test('between the spawn intent and the spawn: nothing runs unrecorded, the next scanner starts the service once', async (t) => {
+    const sc = join(root, 'intent-only');
+    mkdirSync(sc, { recursive: true });
+    const tag = uniq++;
+    serviceDir(join(sc, 'a'), { run: `exec sleep ${tag}\n` });
+    // what a scanner killed right after writing its intent leaves: the intent, no status, no run
+    mkdirSync(join(sc, 'a', 'supervise'), { recursive: true });
+    writeFileSync(join(sc, 'a', 'supervise', 'hexad-spawn'), `${Date.now()}\n`);
+    const d = await svscan(t, sc);
+    const pid = await serviceUp(join(sc, 'a'));
+    await sleep(300);
+    assert.deepEqual(countProcs('sleep', String(tag)), [pid], 'started once');
+    assert.doesNotMatch(d.stderr, /adopting/);
+  });
+
   test('readiness written while no scanner runs, or after the next one adopted the run, is shown', async (t) => {
     const sc = join(root, 'late-ready');
     mkdirSync(sc, { recursive: true });
