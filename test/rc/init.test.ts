@@ -99,7 +99,10 @@ test('pipelines: a producer and its logger through a pipe held by hexad svscan; 
   const out = join(env.root, 'out');
   env.setup({
     prod: longrun('i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.02; done\n', { 'producer-for': 'prodlog\n' }),
-    prodlog: longrun(`exec cat >> ${out}\n`, { 'consumer-for': 'prod\n', 'pipeline-name': 'prod-pipeline\n' }),
+    // not cat: cat killed between its read and its write loses what it read; this consumer
+    // writes each chunk in the callback that delivers it, and SIGTERM is handled between two
+    prodlog: longrun(`exec ${process.execPath} -e "process.on('SIGTERM', () => process.exit(0)); process.stdin.on('data', (d) => require('fs').appendFileSync('${out}', d))"\n`,
+      { 'consumer-for': 'prod\n', 'pipeline-name': 'prod-pipeline\n' }),
   });
   assert.equal(readFileSync(join(env.live, 'servicedirs', 'prodlog', 'hexad-pipe-in'), 'utf8'), 'rc:prodlog\n');
   assert.equal(readFileSync(join(env.live, 'servicedirs', 'prod', 'hexad-pipe-out'), 'utf8'), 'rc:prodlog\n');
